@@ -1,0 +1,317 @@
+package io.rhizome.store;
+
+import com.google.protobuf.ByteString;
+import io.rhizome.proto.store.DeleteRequest;
+import io.rhizome.proto.store.GetReply;
+import io.rhizome.proto.store.GetRequest;
+import io.rhizome.proto.store.KeyValue;
+import io.rhizome.proto.store.ListReply;
+import io.rhizome.proto.store.ListRequest;
+import io.rhizome.proto.store.PutRequest;
+import io.rhizome.proto.store.QueryReply;
+import io.rhizome.proto.store.QueryRequest;
+import io.rhizome.proto.store.StatusReply;
+import io.rhizome.proto.store.StatusRequest;
+import io.rhizome.proto.store.WatchReply;
+import io.rhizome.proto.store.WatchRequest;
+import io.rhizome.proto.store.WriteReply;
+import io.rhizome.proto.store.WriteRequest;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The store's client: what keepers, proxies, the controller and rhizomectl use.
+ *
+ * <p>Writes go to the leader; reads are linearizable (ReadIndex on the server). Every call
+ * retries with a short sleep inside {@code requestTimeout} and then fails with
+ * {@link NoQuorumException} naming the endpoints it tried. Watches use a second Ratis client,
+ * because a parked read on the ordered stream would hold up every later call (head-of-line).
+ * Thread-safe.
+ */
+public final class StoreClient implements AutoCloseable {
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
+
+  private final StoreClientConfig config;
+  private final RaftClient client;
+  private final RaftClient watchClient;
+
+  private StoreClient(StoreClientConfig config) {
+    this.config = config;
+    Duration attempt = perAttemptTimeout(config.requestTimeout());
+    this.client = build(config, attempt, config.requestTimeout());
+    // a watch waits up to MAX_WATCH_TIMEOUT on the server: its client must wait longer
+    Duration watchBudget = StoreTuning.MAX_WATCH_TIMEOUT.plus(config.requestTimeout());
+    this.watchClient = build(config, watchBudget, watchBudget);
+  }
+
+  public static StoreClient connect(StoreClientConfig config) {
+    return new StoreClient(config);
+  }
+
+  /** One attempt must leave room for a retry at another peer within the budget. */
+  private static Duration perAttemptTimeout(Duration budget) {
+    long ms = Math.max(500, Math.min(3000, budget.toMillis() / 2));
+    return Duration.ofMillis(ms);
+  }
+
+  private static RaftClient build(StoreClientConfig config, Duration attempt, Duration budget) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(attempt));
+    RetryPolicy retry = RetryPolicies.retryForeverWithSleep(RETRY_SLEEP);
+    RequestTypeDependentRetryPolicy.Builder policy = RequestTypeDependentRetryPolicy.newBuilder();
+    // the default policy retries forever without sleeping: bound every request type
+    for (TypeCase type : new TypeCase[] {TypeCase.WRITE, TypeCase.READ, TypeCase.STALEREAD,
+        TypeCase.WATCH, TypeCase.MESSAGESTREAM, TypeCase.DATASTREAM, TypeCase.FORWARD}) {
+      policy.setRetryPolicy(type, retry).setTimeout(type, ms(budget));
+    }
+    return RaftClient.newBuilder()
+        .setRaftGroup(StoreGroup.of(config.endpoints()))
+        .setProperties(p)
+        .setParameters(TlsFiles.parameters(config.tls()))
+        .setRetryPolicy(policy.build())
+        .build();
+  }
+
+  private static TimeDuration ms(Duration d) {
+    return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // ---- reads ----
+
+  /** The key, or empty; linearizable. */
+  public Optional<KeyValue> get(String key) {
+    GetReply reply = getWithRevision(key);
+    return reply.hasKv() ? Optional.of(reply.getKv()) : Optional.empty();
+  }
+
+  public GetReply getWithRevision(String key) {
+    return query(QueryRequest.newBuilder().setGet(GetRequest.newBuilder().setKey(key)).build(),
+        null).getGet();
+  }
+
+  /** Every key starting with {@code prefix}, in key order, and the revision they are at. */
+  public ListReply list(String prefix) {
+    return query(QueryRequest.newBuilder().setList(ListRequest.newBuilder().setPrefix(prefix)).build(),
+        null).getList();
+  }
+
+  /**
+   * Waits until something under {@code prefix} changes after {@code afterRevision}, or the
+   * timeout (at most 10 s) passes. Continue with the reply's revision to see every change once;
+   * when the reply says compacted, re-list the prefix.
+   */
+  public WatchReply watch(String prefix, long afterRevision, Duration timeout) {
+    Duration wait = timeout.compareTo(StoreTuning.MAX_WATCH_TIMEOUT) > 0
+        ? StoreTuning.MAX_WATCH_TIMEOUT : timeout;
+    QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
+        .setPrefix(prefix).setAfterRevision(afterRevision).setTimeoutMillis(wait.toMillis())).build();
+    CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q));
+    return parseQuery(await(f, wait.plus(config.requestTimeout()))).getWatch();
+  }
+
+  /** The store's view from the peer that answers (the leader unless {@code peerId} is given). */
+  public StatusReply status() {
+    return query(QueryRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
+        null).getStatus();
+  }
+
+  /** Asks one given sentinel for its own view (its term, commit index, leader). */
+  public StatusReply status(String peerId) {
+    return query(QueryRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
+        RaftPeerId.valueOf(peerId)).getStatus();
+  }
+
+  // ---- writes ----
+
+  public WriteReply put(String key, byte[] value) {
+    return write(putRequest(key, value, Duration.ZERO, null));
+  }
+
+  /** A put whose key disappears if not rewritten within {@code ttl}. */
+  public WriteReply put(String key, byte[] value, Duration ttl) {
+    return write(putRequest(key, value, ttl, null));
+  }
+
+  /**
+   * Compare-and-set: writes only if the key's mod revision is {@code expectedModRevision}
+   * (0 = the key must not exist). On a mismatch the reply is not succeeded and carries the
+   * current value.
+   */
+  public WriteReply compareAndPut(String key, byte[] value, long expectedModRevision, Duration ttl) {
+    return write(putRequest(key, value, ttl, expectedModRevision));
+  }
+
+  public CompletableFuture<WriteReply> putAsync(String key, byte[] value) {
+    return client.async().send(Messages.of(putRequest(key, value, Duration.ZERO, null)))
+        .thenApply(StoreClient::parseWrite);
+  }
+
+  public WriteReply delete(String key) {
+    return write(WriteRequest.newBuilder().setDelete(DeleteRequest.newBuilder().setKey(key)).build());
+  }
+
+  public WriteReply compareAndDelete(String key, long expectedModRevision) {
+    return write(WriteRequest.newBuilder().setDelete(DeleteRequest.newBuilder().setKey(key)
+        .setExpectedModRevision(expectedModRevision)).build());
+  }
+
+  private static WriteRequest putRequest(String key, byte[] value, Duration ttl, Long expected) {
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("store key must not be empty");
+    }
+    PutRequest.Builder put = PutRequest.newBuilder().setKey(key)
+        .setValue(ByteString.copyFrom(value)).setTtlMillis(ttl.toMillis());
+    if (expected != null) {
+      put.setExpectedModRevision(expected);
+    }
+    return WriteRequest.newBuilder().setPut(put).build();
+  }
+
+  // ---- membership ----
+
+  /** The voting members as the leader sees them. */
+  public List<PeerAddress> members() {
+    List<PeerAddress> out = new ArrayList<>();
+    for (var p : status().getPeersList()) {
+      out.add(PeerAddress.parsePeer(p.getId() + "=" + p.getAddress(), "store member"));
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the voting members (Raft joint consensus). A new member must already be running
+   * with {@code --join}; a removed member shuts itself down.
+   */
+  public void setMembers(List<PeerAddress> members) {
+    List<RaftPeer> peers = members.stream().map(StoreGroup::peer).toList();
+    try {
+      RaftClientReply reply = client.admin().setConfiguration(peers);
+      if (!reply.isSuccess()) {
+        throw new StoreException("membership change refused: " + reply.getException());
+      }
+    } catch (IOException e) {
+      throw translate(e);
+    }
+  }
+
+  // ---- plumbing ----
+
+  private WriteReply write(WriteRequest request) {
+    CompletableFuture<RaftClientReply> f = client.async().send(Messages.of(request));
+    return parseWrite(await(f, config.requestTimeout().plusMillis(500)));
+  }
+
+  private QueryReply query(QueryRequest request, RaftPeerId server) {
+    CompletableFuture<RaftClientReply> f = client.async().sendReadOnly(Messages.of(request), server);
+    return parseQuery(await(f, config.requestTimeout().plusMillis(500)));
+  }
+
+  private RaftClientReply await(CompletableFuture<RaftClientReply> f, Duration limit) {
+    try {
+      RaftClientReply reply = f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+      if (!reply.isSuccess()) {
+        throw translate(reply.getException());
+      }
+      return reply;
+    } catch (ExecutionException e) {
+      throw translate(e.getCause());
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw noQuorum(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for the store", e);
+    }
+  }
+
+  private static WriteReply parseWrite(RaftClientReply reply) {
+    try {
+      return WriteReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    } catch (IOException e) {
+      throw new StoreException("unreadable reply from the store: " + e.getMessage(), e);
+    }
+  }
+
+  private static QueryReply parseQuery(RaftClientReply reply) {
+    try {
+      return QueryReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    } catch (IOException e) {
+      throw new StoreException("unreadable reply from the store: " + e.getMessage(), e);
+    }
+  }
+
+  private StoreException translate(Throwable e) {
+    if (e instanceof StoreException se) {
+      return se;
+    }
+    if (e instanceof StateMachineException sme) {
+      Throwable cause = sme.getCause() != null ? sme.getCause() : sme;
+      return new StoreException("store refused the request: " + cause.getMessage(), sme);
+    }
+    if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+      return translate(e.getCause());
+    }
+    return noQuorum(e);
+  }
+
+  private NoQuorumException noQuorum(Throwable cause) {
+    String tried = config.endpoints().stream().map(PeerAddress::address)
+        .collect(Collectors.joining(", "));
+    return new NoQuorumException("no quorum reachable (tried " + tried + ") within "
+        + config.requestTimeout().toMillis() + "ms"
+        + (cause == null ? "" : ": " + rootMessage(cause)), cause);
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = root.getMessage();
+    return root.getClass().getSimpleName() + (m == null ? "" : " " + firstLine(m));
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+  }
+
+  public StoreClientConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    try {
+      watchClient.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    try {
+      client.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+}

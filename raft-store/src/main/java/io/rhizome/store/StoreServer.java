@@ -1,0 +1,143 @@
+package io.rhizome.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running peer of the store: a Ratis server with the store's state machine. */
+public final class StoreServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreServer.class);
+
+  private final StoreServerConfig config;
+  private final RaftServer server;
+  private final StoreStateMachine stateMachine;
+
+  private StoreServer(StoreServerConfig config, RaftServer server, StoreStateMachine sm) {
+    this.config = config;
+    this.server = server;
+    this.stateMachine = sm;
+  }
+
+  public static StoreServer start(StoreServerConfig config) throws IOException {
+    Files.createDirectories(config.storageDir());
+    StoreStateMachine sm = new StoreStateMachine(config.tuning());
+    RaftGroup group = config.join() && isEmpty(config)
+        ? RaftGroup.valueOf(StoreGroup.ID) // a joining peer learns its group from the leader
+        : StoreGroup.of(config.peers());
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.self().id()))
+        .setGroup(group)
+        .setProperties(properties(config))
+        .setParameters(TlsFiles.parameters(config.tls()))
+        .setStateMachine(sm)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(server);
+      throw e;
+    }
+    LOG.info("store peer started id={} address={} join={}", config.self().id(),
+        config.self().address(), config.join());
+    return new StoreServer(config, server, sm);
+  }
+
+  private static boolean isEmpty(StoreServerConfig config) throws IOException {
+    try (var entries = Files.list(config.storageDir())) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
+  static RaftProperties properties(StoreServerConfig config) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
+    GrpcConfigKeys.Server.setHost(p, config.listenHost());
+    GrpcConfigKeys.Server.setPort(p, config.self().port());
+
+    long min = config.electionTimeoutMin().toMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, java.util.concurrent.TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, java.util.concurrent.TimeUnit.MILLISECONDS));
+    // server-to-server requests must wait well beyond an election timeout
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 10 * min), java.util.concurrent.TimeUnit.MILLISECONDS));
+
+    // every read is linearizable (ReadIndex), on the leader and on followers
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.tuning().snapshotThreshold());
+    // the default keeps every snapshot ever taken
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    // a long-dead peer must not stop log purging on the others; it catches up by snapshot
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, config.tuning().snapshotThreshold() / 2)));
+    // a kill -9 mid-write may leave a torn tail; those entries were never acknowledged
+    RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
+
+    // the store is small: keep the log's memory to a few MiB
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf("32MB"));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("1MB"));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("2MB"));
+    return p;
+  }
+
+  public String id() {
+    return config.self().id();
+  }
+
+  public PeerAddress address() {
+    return config.self();
+  }
+
+  public boolean isLeaderReady() {
+    DivisionInfo info = info();
+    return info != null && info.isLeader() && info.isLeaderReady();
+  }
+
+  public long currentTerm() {
+    DivisionInfo info = info();
+    return info == null ? -1 : info.getCurrentTerm();
+  }
+
+  private DivisionInfo info() {
+    try {
+      return server.getDivision(StoreGroup.ID).getInfo();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Parked watches on this peer (for tests and metrics). */
+  public int parkedWatches() {
+    return stateMachine.parkedWatches();
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    LOG.info("store peer stopped id={}", config.self().id());
+  }
+
+  private static void closeQuietly(RaftServer server) {
+    try {
+      server.close();
+    } catch (Exception ignored) {
+      // the start failure is what the caller needs to see
+    }
+  }
+}
