@@ -50,6 +50,7 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class StoreClient implements AutoCloseable {
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
+  private static final Duration READ_RETRY_SLEEP = Duration.ofMillis(100);
 
   private final StoreClientConfig config;
   private final RaftClient client;
@@ -221,9 +222,36 @@ public final class StoreClient implements AutoCloseable {
     return parseWrite(await(f, config.requestTimeout().plusMillis(500)));
   }
 
+  /**
+   * Reads retry here as well as inside Ratis: a read that reaches a peer with no known leader
+   * (an election in progress) fails at once with ReadIndexException, which Ratis does not retry.
+   * Retrying a read is always safe; writes are only retried by Ratis, with the same call id, so
+   * the server's retry cache applies each at most once.
+   */
   private QueryReply query(QueryRequest request, RaftPeerId server) {
-    CompletableFuture<RaftClientReply> f = client.async().sendReadOnly(Messages.of(request), server);
-    return parseQuery(await(f, config.requestTimeout().plusMillis(500)));
+    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      CompletableFuture<RaftClientReply> f =
+          client.async().sendReadOnly(Messages.of(request), server);
+      try {
+        return parseQuery(await(f, Duration.ofNanos(Math.max(left, 0)).plusMillis(500)));
+      } catch (NoQuorumException e) {
+        if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
+          throw e;
+        }
+        sleep(READ_RETRY_SLEEP);
+      }
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for the store", e);
+    }
   }
 
   private RaftClientReply await(CompletableFuture<RaftClientReply> f, Duration limit) {
