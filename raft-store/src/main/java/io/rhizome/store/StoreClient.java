@@ -55,6 +55,12 @@ public final class StoreClient implements AutoCloseable {
   private final StoreClientConfig config;
   private final RaftClient client;
   private final RaftClient watchClient;
+  private final java.util.concurrent.ExecutorService asyncWrites =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "store-client-async");
+        t.setDaemon(true);
+        return t;
+      });
 
   private StoreClient(StoreClientConfig config) {
     this.config = config;
@@ -162,9 +168,9 @@ public final class StoreClient implements AutoCloseable {
     return write(putRequest(key, value, ttl, expectedModRevision));
   }
 
+  /** A put on a background thread, for callers that pipeline (benchmarks, bulk loads). */
   public CompletableFuture<WriteReply> putAsync(String key, byte[] value) {
-    return client.async().send(Messages.of(putRequest(key, value, Duration.ZERO, null)))
-        .thenApply(StoreClient::parseWrite);
+    return CompletableFuture.supplyAsync(() -> put(key, value), asyncWrites);
   }
 
   public WriteReply delete(String key) {
@@ -217,9 +223,24 @@ public final class StoreClient implements AutoCloseable {
 
   // ---- plumbing ----
 
+  /*
+   * Writes and reads use the blocking API: each call is its own unary RPC. The ordered async
+   * API shares one sliding window per client, and after a single request fails (say during a
+   * quorum loss) that window stays failed, so every later call on the client fails too.
+   */
   private WriteReply write(WriteRequest request) {
-    CompletableFuture<RaftClientReply> f = client.async().send(Messages.of(request));
-    return parseWrite(await(f, config.requestTimeout().plusMillis(500)));
+    try {
+      return parseWrite(checked(client.io().send(Messages.of(request))));
+    } catch (IOException e) {
+      throw translate(e);
+    }
+  }
+
+  private RaftClientReply checked(RaftClientReply reply) {
+    if (!reply.isSuccess()) {
+      throw translate(reply.getException());
+    }
+    return reply;
   }
 
   /**
@@ -231,11 +252,15 @@ public final class StoreClient implements AutoCloseable {
   private QueryReply query(QueryRequest request, RaftPeerId server) {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
     while (true) {
-      long left = deadline - System.nanoTime();
-      CompletableFuture<RaftClientReply> f =
-          client.async().sendReadOnly(Messages.of(request), server);
       try {
-        return parseQuery(await(f, Duration.ofNanos(Math.max(left, 0)).plusMillis(500)));
+        return parseQuery(checked(client.io().sendReadOnly(Messages.of(request), server)));
+      } catch (IOException e) {
+        StoreException failure = translate(e);
+        if (!(failure instanceof NoQuorumException)
+            || deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
+          throw failure;
+        }
+        sleep(READ_RETRY_SLEEP);
       } catch (NoQuorumException e) {
         if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
           throw e;
@@ -331,6 +356,7 @@ public final class StoreClient implements AutoCloseable {
 
   @Override
   public void close() {
+    asyncWrites.shutdownNow();
     try {
       watchClient.close();
     } catch (IOException ignored) {
