@@ -23,14 +23,25 @@ public final class Main implements Runnable {
     System.exit(run(args, "rhizome"));
   }
 
-  /** Runs a command line and returns its exit code (tests call this). */
+  /** Runs a command line and returns its exit code. */
   static int run(String[] args, String programName) {
+    return run(args, programName, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+  }
+
+  /** As {@link #run(String[], String)}, printing to the given writers (tests read them). */
+  static int run(String[] args, String programName, PrintWriter out, PrintWriter err) {
+    CommandLine cl;
+    String[] rest = args;
     if (args.length > 0 && args[0].equals("ctl")) {
       // bin/rhizomectl: the operator knows it as rhizomectl, so errors and help say that
-      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-      return configure(new CommandLine(new RhizomeCtl()), "rhizomectl").execute(rest);
+      rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+      cl = configure(new CommandLine(new RhizomeCtl()), "rhizomectl");
+    } else {
+      cl = configure(new CommandLine(new Main()), programName);
     }
-    return configure(new CommandLine(new Main()), programName).execute(args);
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(rest);
   }
 
   static CommandLine configure(CommandLine cl, String programName) {

@@ -275,6 +275,7 @@ final class StoreStateMachine extends BaseStateMachine {
 
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId memberId, RaftPeerId newLeaderId) {
+    LOG.info("store leader is now {} (seen by {})", newLeaderId, memberId.getPeerId());
     if (!memberId.getPeerId().equals(newLeaderId)) {
       expirer.stepDown();
     }
