@@ -50,10 +50,17 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class StoreClient implements AutoCloseable {
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
+  private static final Duration READ_RETRY_SLEEP = Duration.ofMillis(100);
 
   private final StoreClientConfig config;
   private final RaftClient client;
   private final RaftClient watchClient;
+  private final java.util.concurrent.ExecutorService asyncWrites =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "store-client-async");
+        t.setDaemon(true);
+        return t;
+      });
 
   private StoreClient(StoreClientConfig config) {
     this.config = config;
@@ -161,9 +168,9 @@ public final class StoreClient implements AutoCloseable {
     return write(putRequest(key, value, ttl, expectedModRevision));
   }
 
+  /** A put on a background thread, for callers that pipeline (benchmarks, bulk loads). */
   public CompletableFuture<WriteReply> putAsync(String key, byte[] value) {
-    return client.async().send(Messages.of(putRequest(key, value, Duration.ZERO, null)))
-        .thenApply(StoreClient::parseWrite);
+    return CompletableFuture.supplyAsync(() -> put(key, value), asyncWrites);
   }
 
   public WriteReply delete(String key) {
@@ -216,14 +223,60 @@ public final class StoreClient implements AutoCloseable {
 
   // ---- plumbing ----
 
+  /*
+   * Writes and reads use the blocking API: each call is its own unary RPC. The ordered async
+   * API shares one sliding window per client, and after a single request fails (say during a
+   * quorum loss) that window stays failed, so every later call on the client fails too.
+   */
   private WriteReply write(WriteRequest request) {
-    CompletableFuture<RaftClientReply> f = client.async().send(Messages.of(request));
-    return parseWrite(await(f, config.requestTimeout().plusMillis(500)));
+    try {
+      return parseWrite(checked(client.io().send(Messages.of(request))));
+    } catch (IOException e) {
+      throw translate(e);
+    }
   }
 
+  private RaftClientReply checked(RaftClientReply reply) {
+    if (!reply.isSuccess()) {
+      throw translate(reply.getException());
+    }
+    return reply;
+  }
+
+  /**
+   * Reads retry here as well as inside Ratis: a read that reaches a peer with no known leader
+   * (an election in progress) fails at once with ReadIndexException, which Ratis does not retry.
+   * Retrying a read is always safe; writes are only retried by Ratis, with the same call id, so
+   * the server's retry cache applies each at most once.
+   */
   private QueryReply query(QueryRequest request, RaftPeerId server) {
-    CompletableFuture<RaftClientReply> f = client.async().sendReadOnly(Messages.of(request), server);
-    return parseQuery(await(f, config.requestTimeout().plusMillis(500)));
+    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    while (true) {
+      try {
+        return parseQuery(checked(client.io().sendReadOnly(Messages.of(request), server)));
+      } catch (IOException e) {
+        StoreException failure = translate(e);
+        if (!(failure instanceof NoQuorumException)
+            || deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
+          throw failure;
+        }
+        sleep(READ_RETRY_SLEEP);
+      } catch (NoQuorumException e) {
+        if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
+          throw e;
+        }
+        sleep(READ_RETRY_SLEEP);
+      }
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for the store", e);
+    }
   }
 
   private RaftClientReply await(CompletableFuture<RaftClientReply> f, Duration limit) {
@@ -303,6 +356,7 @@ public final class StoreClient implements AutoCloseable {
 
   @Override
   public void close() {
+    asyncWrites.shutdownNow();
     try {
       watchClient.close();
     } catch (IOException ignored) {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Store benchmark: 3 sentinel JVMs on loopback; prints a table. Run it several times and quote
+# medians: this machine is noisy. Usage: bench/store-bench.sh [elections=5] [seconds=10]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+echo "building..." >&2
+mvn -B -q -DskipTests install >&2
+WORK="$(mktemp -d /tmp/rhizome-store-bench.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
+CP="$(cat "$WORK/classpath")"
+java -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "bench/target/classes:$CP" \
+  io.rhizome.bench.StoreBench "$ROOT/cli/target/rhizome.jar" "$WORK" "${1:-5}" "${2:-10}"

@@ -1,0 +1,20 @@
+package io.rhizome.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code rhizomectl}: the operator's command line. */
+@Command(name = "ctl", mixinStandardHelpOptions = true,
+    description = {"rhizomectl: look at and change a Rhizome cluster.",
+        "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_STORE_ENDPOINTS."},
+    subcommands = {SentinelCtl.class})
+final class RhizomeCtl implements Runnable {
+  @Mixin StoreOptions store;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this),
+        "missing command: use 'sentinel list|add|remove' (see --help)");
+  }
+}

@@ -1,0 +1,52 @@
+package io.rhizome.cli;
+
+import io.rhizome.node.common.DurationText;
+import io.rhizome.node.common.UsageException;
+import io.rhizome.store.PeerAddress;
+import io.rhizome.store.StoreClient;
+import io.rhizome.store.StoreClientConfig;
+import io.rhizome.store.TlsFiles;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** How rhizomectl reaches the store: the flags every client program shares. */
+final class StoreOptions {
+  @Option(names = "--cluster-name", description = "cluster name (or RHIZOME_CLUSTER_NAME)")
+  String clusterName;
+
+  @Option(names = "--store-endpoints",
+      description = "sentinels as HOST:PORT[,HOST:PORT...] (or RHIZOME_STORE_ENDPOINTS)")
+  String storeEndpoints;
+
+  @Option(names = "--store-timeout", defaultValue = "3s",
+      description = "how long one store request may take, retries included; default ${DEFAULT-VALUE}")
+  String storeTimeout;
+
+  @Option(names = "--tls-cert", description = "PEM client certificate for mutual TLS")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM PKCS#8 key of --tls-cert")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", description = "PEM CA of the sentinels")
+  Path tlsCa;
+
+  @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
+  String logLevel;
+
+  StoreClient connect() {
+    if (storeEndpoints == null || storeEndpoints.isBlank()) {
+      throw new UsageException("--store-endpoints is required (or set RHIZOME_STORE_ENDPOINTS), "
+          + "e.g. 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003");
+    }
+    try {
+      StoreClientConfig config = StoreClientConfig.of(
+              PeerAddress.parseEndpoints(storeEndpoints, "--store-endpoints"))
+          .withRequestTimeout(DurationText.parse(storeTimeout, "--store-timeout"))
+          .withTls(TlsFiles.of(tlsCert, tlsKey, tlsCa));
+      return StoreClient.connect(config);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+}

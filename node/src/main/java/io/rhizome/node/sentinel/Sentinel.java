@@ -1,0 +1,97 @@
+package io.rhizome.node.sentinel;
+
+import io.rhizome.node.common.DataDirLock;
+import io.rhizome.node.common.RefusedException;
+import io.rhizome.store.StoreServer;
+import io.rhizome.store.StoreServerConfig;
+import io.rhizome.store.StoreTuning;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running sentinel: its locked data dir and its peer of the store. */
+final class Sentinel implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Sentinel.class);
+
+  private final SentinelSettings settings;
+  private final DataDirLock lock;
+  private final StoreServer store;
+
+  private Sentinel(SentinelSettings settings, DataDirLock lock, StoreServer store) {
+    this.settings = settings;
+    this.lock = lock;
+    this.store = store;
+  }
+
+  /** Checks everything that can be checked before writing anything, then starts. */
+  static Sentinel start(SentinelSettings s) throws IOException {
+    SentinelDataDir dataDir = new SentinelDataDir(s.dataDir());
+    dataDir.checkBelongsTo(s.clusterName(), s.self().id());
+    // a running sentinel on this dir is the likelier story than a port clash: say that first
+    DataDirLock existing = dataDir.lockIfExists();
+    DataDirLock lock;
+    try {
+      requirePortFree(s.listenAddress(), s.self().port());
+      lock = existing != null ? existing : dataDir.lock();
+    } catch (RuntimeException e) {
+      if (existing != null) {
+        existing.close();
+      }
+      throw e;
+    }
+    try {
+      boolean join = s.join() && dataDir.isNew();
+      StoreServerConfig config = new StoreServerConfig(s.self(), s.peers(), s.listenAddress(),
+          dataDir.raftDir(), s.electionTimeout(), join,
+          StoreTuning.defaults().withSnapshotThreshold(s.snapshotThreshold()), s.tls());
+      StoreServer store = StoreServer.start(config);
+      dataDir.recordIdentity(s.clusterName(), s.self().id());
+      LOG.info("sentinel started cluster={} id={} address={} peers={} join={}", s.clusterName(),
+          s.self().id(), s.self().address(), s.peers(), join);
+      return new Sentinel(s, lock, store);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      if (rootCause(e) instanceof BindException) {
+        throw new RefusedException("--port " + s.self().port() + ": " + s.listenAddress() + ":"
+            + s.self().port() + " is already in use");
+      }
+      throw e;
+    }
+  }
+
+  private static void requirePortFree(String host, int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+    } catch (IOException e) {
+      throw new RefusedException("--port " + port + ": cannot listen on " + host + ":" + port
+          + " (" + (e instanceof BindException ? "already in use" : e.getMessage()) + ")");
+    }
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    Throwable r = t;
+    while (r.getCause() != null && r.getCause() != r) {
+      r = r.getCause();
+    }
+    return r;
+  }
+
+  StoreServer store() {
+    return store;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      store.close();
+    } finally {
+      lock.close();
+      LOG.info("sentinel stopped id={}", settings.self().id());
+    }
+  }
+}

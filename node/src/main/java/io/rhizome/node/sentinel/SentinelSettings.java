@@ -1,0 +1,20 @@
+package io.rhizome.node.sentinel;
+
+import io.rhizome.store.PeerAddress;
+import io.rhizome.store.TlsFiles;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** A sentinel's validated settings (from flags and environment). */
+record SentinelSettings(
+    String clusterName,
+    PeerAddress self,
+    List<PeerAddress> peers,
+    String listenAddress,
+    Path dataDir,
+    Duration electionTimeout,
+    long snapshotThreshold,
+    boolean join,
+    Optional<TlsFiles> tls) {}
