@@ -51,7 +51,7 @@ public record Operation(
   }
 
   /** Whether this operation writes a value when it takes effect. */
-  boolean mutates() {
+  public boolean mutates() {
     return kind != Kind.READ;
   }
 
