@@ -15,7 +15,7 @@ import java.util.Map;
 final class LeaderKiller {
 
   /** One fault, with {@link System#nanoTime()} instants. */
-  record Kill(String peer, long killedAt, long restartedAt, long backAt) {}
+  record Kill(String peer, long killedAt, long deadAt, long restartedAt, long backAt) {}
 
   private static final Duration ELECTION_LIMIT = Duration.ofSeconds(20);
   private static final Duration RESTART_LIMIT = Duration.ofSeconds(30);
@@ -28,9 +28,13 @@ final class LeaderKiller {
     this.admin = admin;
   }
 
+  /** The sentinel that leads, as it says itself (a follower's view may lag an election). */
   String awaitLeader() {
     return await("a leader").atMost(ELECTION_LIMIT).pollInterval(Duration.ofMillis(100))
-        .ignoreExceptions().until(() -> admin.status().getLeaderId(), id -> !id.isEmpty());
+        .ignoreExceptions().until(() -> {
+          String id = admin.status().getLeaderId();
+          return !id.isEmpty() && admin.status(id).getLeaderId().equals(id) ? id : "";
+        }, id -> !id.isEmpty());
   }
 
   /** Kills the current leader, keeps it down at least {@code downtime}, restarts it. */
@@ -39,6 +43,7 @@ final class LeaderKiller {
     SentinelProcess victim = sentinels.get(leader);
     long killedAt = System.nanoTime();
     victim.kill();
+    long deadAt = System.nanoTime();
     // the survivors must elect a new leader while the victim stays dead for the whole downtime
     await("a new leader after killing " + leader).atMost(ELECTION_LIMIT.plus(downtime))
         .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
@@ -52,6 +57,6 @@ final class LeaderKiller {
     await(leader + " answering after its restart").atMost(RESTART_LIMIT)
         .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> admin.status(leader).getServerId().equals(leader));
-    return new Kill(leader, killedAt, restartedAt, System.nanoTime());
+    return new Kill(leader, killedAt, deadAt, restartedAt, System.nanoTime());
   }
 }

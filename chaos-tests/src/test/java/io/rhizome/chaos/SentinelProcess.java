@@ -75,11 +75,14 @@ final class SentinelProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
-  /** kill -9: no shutdown hook runs, nothing is flushed. */
+  /** kill -9: no shutdown hook runs, nothing is flushed. Returns once the process is gone. */
   synchronized void kill() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
-      process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+      if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("sentinel " + id() + " (pid " + process.pid()
+            + ") still runs " + STOP_GRACE_SECONDS + "s after SIGKILL");
+      }
     }
   }
 

@@ -93,9 +93,10 @@ class StoreLinearizabilityUnderLeaderKillTest {
         || kills.size() < MAX_KILLS && System.nanoTime() - start < LAST_KILL_BY.toNanos()) {
       Kill kill = killer.killLeaderAndRestart(DOWNTIME);
       kills.add(kill);
-      System.out.printf("kill %d: %s killed at %.1fs, restarted at %.1fs, answering at %.1fs%n",
-          kills.size(), kill.peer(), seconds(kill.killedAt() - start),
-          seconds(kill.restartedAt() - start), seconds(kill.backAt() - start));
+      System.out.printf("kill %d: %s killed at %.1fs, gone at %.1fs, restarted at %.1fs,"
+          + " answering at %.1fs%n", kills.size(), kill.peer(), seconds(kill.killedAt() - start),
+          seconds(kill.deadAt() - start), seconds(kill.restartedAt() - start),
+          seconds(kill.backAt() - start));
       runFor(BETWEEN_KILLS);
     }
     stopWorkers();
