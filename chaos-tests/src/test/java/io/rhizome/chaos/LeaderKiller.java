@@ -1,0 +1,62 @@
+package io.rhizome.chaos;
+
+import static org.awaitility.Awaitility.await;
+
+import io.rhizome.store.StoreClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The nemesis of the store tests: kill -9 the sentinel that leads the Raft group, keep it down
+ * while the others elect a new leader, then restart it on the same data dir and wait until it
+ * answers again.
+ */
+final class LeaderKiller {
+
+  /** One fault, with {@link System#nanoTime()} instants. */
+  record Kill(String peer, long killedAt, long deadAt, long restartedAt, long backAt) {}
+
+  private static final Duration ELECTION_LIMIT = Duration.ofSeconds(20);
+  private static final Duration RESTART_LIMIT = Duration.ofSeconds(30);
+
+  private final Map<String, SentinelProcess> sentinels;
+  private final StoreClient admin;
+
+  LeaderKiller(Map<String, SentinelProcess> sentinels, StoreClient admin) {
+    this.sentinels = Map.copyOf(sentinels);
+    this.admin = admin;
+  }
+
+  /** The sentinel that leads, as it says itself (a follower's view may lag an election). */
+  String awaitLeader() {
+    return await("a leader").atMost(ELECTION_LIMIT).pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions().until(() -> {
+          String id = admin.status().getLeaderId();
+          return !id.isEmpty() && admin.status(id).getLeaderId().equals(id) ? id : "";
+        }, id -> !id.isEmpty());
+  }
+
+  /** Kills the current leader, keeps it down at least {@code downtime}, restarts it. */
+  Kill killLeaderAndRestart(Duration downtime) throws IOException, InterruptedException {
+    String leader = awaitLeader();
+    SentinelProcess victim = sentinels.get(leader);
+    long killedAt = System.nanoTime();
+    victim.kill();
+    long deadAt = System.nanoTime();
+    // the survivors must elect a new leader while the victim stays dead for the whole downtime
+    await("a new leader after killing " + leader).atMost(ELECTION_LIMIT.plus(downtime))
+        .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+        .until(() -> {
+          String now = admin.status().getLeaderId();
+          return !now.isEmpty() && !now.equals(leader)
+              && System.nanoTime() - killedAt >= downtime.toNanos();
+        });
+    long restartedAt = System.nanoTime();
+    victim.start();
+    await(leader + " answering after its restart").atMost(RESTART_LIMIT)
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> admin.status(leader).getServerId().equals(leader));
+    return new Kill(leader, killedAt, deadAt, restartedAt, System.nanoTime());
+  }
+}
