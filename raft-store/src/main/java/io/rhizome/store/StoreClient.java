@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -34,6 +35,9 @@ import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.ReadException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
@@ -123,10 +127,14 @@ public final class StoreClient implements AutoCloseable {
   public WatchReply watch(String prefix, long afterRevision, Duration timeout) {
     Duration wait = timeout.compareTo(StoreTuning.MAX_WATCH_TIMEOUT) > 0
         ? StoreTuning.MAX_WATCH_TIMEOUT : timeout;
-    QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
-        .setPrefix(prefix).setAfterRevision(afterRevision).setTimeoutMillis(wait.toMillis())).build();
-    CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q));
-    return parseQuery(await(f, wait.plus(config.requestTimeout()))).getWatch();
+    Duration budget = wait.plus(config.requestTimeout());
+    // a re-sent watch waits only for what is left of the caller's wait
+    return read(watchClient, left -> {
+      Duration w = left.minus(config.requestTimeout());
+      w = w.isNegative() ? Duration.ZERO : w.compareTo(wait) > 0 ? wait : w;
+      return QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
+          .setPrefix(prefix).setAfterRevision(afterRevision).setTimeoutMillis(w.toMillis())).build();
+    }, null, budget).getWatch();
   }
 
   /** The store's view from the peer that answers (the leader unless {@code peerId} is given). */
@@ -161,6 +169,10 @@ public final class StoreClient implements AutoCloseable {
     return write(putRequest(key, value, ttl, expectedModRevision));
   }
 
+  /**
+   * A pipelined put on Ratis's ordered stream, for bulk loads. Unlike every other call, once one
+   * of these runs out of retries all later putAsync calls on this client fail.
+   */
   public CompletableFuture<WriteReply> putAsync(String key, byte[] value) {
     return client.async().send(Messages.of(putRequest(key, value, Duration.ZERO, null)))
         .thenApply(StoreClient::parseWrite);
@@ -216,14 +228,57 @@ public final class StoreClient implements AutoCloseable {
 
   // ---- plumbing ----
 
+  // Not the ordered async stream (async().send/sendReadOnly): once one ordered request runs out
+  // of retries, Ratis fails that stream's sliding window for good and every later call on this
+  // client ends in AlreadyClosedException. One failover longer than the budget would break the
+  // client forever. Blocking writes open a stream per call and keep their call id across
+  // retries (the retry cache still deduplicates them); unordered reads are independent too.
   private WriteReply write(WriteRequest request) {
-    CompletableFuture<RaftClientReply> f = client.async().send(Messages.of(request));
-    return parseWrite(await(f, config.requestTimeout().plusMillis(500)));
+    try {
+      RaftClientReply reply = client.io().send(Messages.of(request));
+      if (!reply.isSuccess()) {
+        throw translate(reply.getException());
+      }
+      return parseWrite(reply);
+    } catch (IOException e) {
+      throw translate(e);
+    }
   }
 
   private QueryReply query(QueryRequest request, RaftPeerId server) {
-    CompletableFuture<RaftClientReply> f = client.async().sendReadOnly(Messages.of(request), server);
-    return parseQuery(await(f, config.requestTimeout().plusMillis(500)));
+    return read(client, left -> request, server, config.requestTimeout());
+  }
+
+  /** Sends a read built for the time left, retrying until {@code budget} has passed. */
+  private QueryReply read(RaftClient via, Function<Duration, QueryRequest> request,
+      RaftPeerId server, Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    while (true) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      CompletableFuture<RaftClientReply> f =
+          via.async().sendReadOnlyUnordered(Messages.of(request.apply(left)), server);
+      try {
+        return parseQuery(await(f, left.plusMillis(500)));
+      } catch (NoQuorumException e) {
+        // Ratis retries NotLeader and LeaderNotReady itself, but hands a read that met no leader
+        // (mid-election) straight back: keep trying within the budget like any other failure
+        if (!isTransientRead(e.getCause())
+            || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) >= deadline) {
+          throw e;
+        }
+      }
+      try {
+        RETRY_SLEEP.sleep();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException("interrupted while waiting for the store", e);
+      }
+    }
+  }
+
+  private static boolean isTransientRead(Throwable e) {
+    return e instanceof ReadIndexException || e instanceof ReadException
+        || e instanceof ServerNotReadyException;
   }
 
   private RaftClientReply await(CompletableFuture<RaftClientReply> f, Duration limit) {
