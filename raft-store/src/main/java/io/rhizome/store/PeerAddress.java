@@ -12,6 +12,10 @@ import java.util.regex.Pattern;
  */
 public record PeerAddress(String id, String host, int port) {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+  /** A host name, IPv4 or IPv6 address (brackets removed), optionally with an IPv6 zone. */
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_.:%-]+");
+  private static final String PEERS_EXAMPLE = "s1=127.0.0.1:7001,s2=127.0.0.1:7002";
+  private static final String ENDPOINTS_EXAMPLE = "127.0.0.1:7001,127.0.0.1:7002";
 
   public PeerAddress {
     if (!ID.matcher(id).matches()) {
@@ -20,7 +24,7 @@ public record PeerAddress(String id, String host, int port) {
     }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " of sentinel " + id
-          + " is out of range 1-65535");
+          + " is out of range 1-65535 (e.g. 7001)");
     }
   }
 
@@ -52,7 +56,12 @@ public record PeerAddress(String id, String host, int port) {
       return withId(s.substring(0, eq), s.substring(eq + 1), flag);
     }
     HostPort hp = hostPort(s, flag);
-    return new PeerAddress(hp.host.replace(':', '_') + "_" + hp.port, hp.host, hp.port);
+    // an IPv6 host would make the derived id start with '_', which ids refuse
+    String id = (hp.host + "_" + hp.port).replaceAll("[^A-Za-z0-9_.-]", "_");
+    if (!Character.isLetterOrDigit(id.charAt(0))) {
+      id = "ep" + id;
+    }
+    return withId(id, hp, flag);
   }
 
   /** A comma-separated list of peers: each must be ID=HOST:PORT, ids and addresses unique. */
@@ -66,10 +75,9 @@ public record PeerAddress(String id, String host, int port) {
   }
 
   private static List<PeerAddress> parseList(String list, String flag, boolean idsRequired) {
+    String example = idsRequired ? PEERS_EXAMPLE : ENDPOINTS_EXAMPLE;
     if (list == null || list.isBlank()) {
-      throw new IllegalArgumentException(flag + " is empty (e.g. "
-          + (idsRequired ? "s1=127.0.0.1:7001,s2=127.0.0.1:7002" : "127.0.0.1:7001,127.0.0.1:7002")
-          + ")");
+      throw new IllegalArgumentException(flag + " is empty (e.g. " + example + ")");
     }
     List<PeerAddress> out = new ArrayList<>();
     Set<String> ids = new HashSet<>();
@@ -80,18 +88,27 @@ public record PeerAddress(String id, String host, int port) {
       }
       PeerAddress p = idsRequired ? parsePeer(item, flag) : parseEndpoint(item, flag);
       if (!ids.add(p.id())) {
-        throw new IllegalArgumentException(flag + ": sentinel id '" + p.id() + "' appears twice");
+        throw new IllegalArgumentException(flag + ": sentinel id '" + p.id()
+            + "' appears twice (e.g. " + example + ")");
       }
       if (!addresses.add(p.address())) {
-        throw new IllegalArgumentException(flag + ": address " + p.address() + " appears twice");
+        throw new IllegalArgumentException(flag + ": address " + p.address()
+            + " appears twice (e.g. " + example + ")");
       }
       out.add(p);
+    }
+    // "," alone must not silently mean "no peers"
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(flag + " is empty (e.g. " + example + ")");
     }
     return List.copyOf(out);
   }
 
   private static PeerAddress withId(String id, String hostPort, String flag) {
-    HostPort hp = hostPort(hostPort, flag);
+    return withId(id, hostPort(hostPort, flag), flag);
+  }
+
+  private static PeerAddress withId(String id, HostPort hp, String flag) {
     try {
       return new PeerAddress(id.trim(), hp.host, hp.port);
     } catch (IllegalArgumentException e) {
@@ -111,14 +128,20 @@ public record PeerAddress(String id, String host, int port) {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
+    if (!HOST.matcher(host).matches()) {
+      throw new IllegalArgumentException(flag + ": host in '" + t
+          + "' is not a host name or IP address (e.g. 127.0.0.1:7001)");
+    }
     int port;
     try {
       port = Integer.parseInt(t.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + ": port in '" + t + "' is not a number");
+      throw new IllegalArgumentException(flag + ": port in '" + t
+          + "' is not a number (e.g. 127.0.0.1:7001)");
     }
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(flag + ": port in '" + t + "' is out of range 1-65535");
+      throw new IllegalArgumentException(flag + ": port in '" + t
+          + "' is out of range 1-65535 (e.g. 127.0.0.1:7001)");
     }
     return new HostPort(host, port);
   }
