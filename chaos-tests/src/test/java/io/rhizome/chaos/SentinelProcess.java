@@ -86,6 +86,21 @@ final class SentinelProcess implements AutoCloseable {
     }
   }
 
+  /** SIGTERM; returns the exit code, or -1 if it had to be killed. */
+  synchronized int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+      return -1;
+    }
+    return process.exitValue();
+  }
+
+  Path log() {
+    return log;
+  }
+
   /** SIGTERM, then kill -9 if it does not exit in time. */
   synchronized void stop() throws InterruptedException {
     if (process == null) {
