@@ -142,7 +142,15 @@ final class KeyValueMap {
     if (prefix.isEmpty()) {
       return keys;
     }
-    return keys.subMap(prefix, prefix + Character.MAX_VALUE);
+    // every key starting with prefix sorts at or after it; stop at the first that does not
+    java.util.SortedMap<String, KeyValue> view = new TreeMap<>();
+    for (var e : keys.tailMap(prefix).entrySet()) {
+      if (!e.getKey().startsWith(prefix)) {
+        break;
+      }
+      view.put(e.getKey(), e.getValue());
+    }
+    return view;
   }
 
   StoreSnapshot toSnapshot() {

@@ -51,6 +51,7 @@ import org.apache.ratis.util.TimeDuration;
 public final class StoreClient implements AutoCloseable {
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
   private static final Duration READ_RETRY_SLEEP = Duration.ofMillis(100);
+  private static final Duration WATCH_ANSWER_MARGIN = Duration.ofMillis(1500);
 
   private final StoreClientConfig config;
   private final RaftClient client;
@@ -130,10 +131,27 @@ public final class StoreClient implements AutoCloseable {
   public WatchReply watch(String prefix, long afterRevision, Duration timeout) {
     Duration wait = timeout.compareTo(StoreTuning.MAX_WATCH_TIMEOUT) > 0
         ? StoreTuning.MAX_WATCH_TIMEOUT : timeout;
-    QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
-        .setPrefix(prefix).setAfterRevision(afterRevision).setTimeoutMillis(wait.toMillis())).build();
-    CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q));
-    return parseQuery(await(f, wait.plus(config.requestTimeout()))).getWatch();
+    long waitEnd = System.nanoTime() + wait.toNanos();
+    long deadline = waitEnd + config.requestTimeout().toNanos();
+    while (true) {
+      long waitLeft = Math.max(0, waitEnd - System.nanoTime());
+      QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
+          .setPrefix(prefix).setAfterRevision(afterRevision)
+          .setTimeoutMillis(TimeUnit.NANOSECONDS.toMillis(waitLeft))).build();
+      CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q));
+      // The server answers by waitLeft; no answer well after that means the request was lost on
+      // the way (seen when it reached a follower while the old leader was stopping): send it
+      // again. A watch is a read, so a second copy is harmless.
+      long answerBy = Math.min(waitLeft + WATCH_ANSWER_MARGIN.toNanos(), deadline - System.nanoTime());
+      try {
+        return parseQuery(await(f, Duration.ofNanos(Math.max(answerBy, 0)))).getWatch();
+      } catch (NoQuorumException e) {
+        if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
+          throw e;
+        }
+        sleep(READ_RETRY_SLEEP);
+      }
+    }
   }
 
   /** The store's view from the peer that answers (the leader unless {@code peerId} is given). */

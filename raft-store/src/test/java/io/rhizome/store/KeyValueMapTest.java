@@ -175,9 +175,10 @@ class KeyValueMapTest {
 
   static Stream<Arguments> prefixes() {
     return Stream.of(
-        arguments("", List.of("/a", "/a/x", "/a/y", "/ab", "/b/z")),
-        arguments("/a", List.of("/a", "/a/x", "/a/y", "/ab")),
-        arguments("/a/", List.of("/a/x", "/a/y")),
+        arguments("", List.of("/a", "/a/x", "/a/y", "/a/\uffff", "/ab", "/b/z")),
+        arguments("/a", List.of("/a", "/a/x", "/a/y", "/a/\uffff", "/ab")),
+        // a key may hold any character after the prefix, even the largest one
+        arguments("/a/", List.of("/a/x", "/a/y", "/a/\uffff")),
         arguments("/a/x", List.of("/a/x")),
         arguments("/b/", List.of("/b/z")),
         arguments("/c/", List.of()),
@@ -189,7 +190,7 @@ class KeyValueMapTest {
   void listReturnsExactlyTheKeysUnderThePrefixInKeyOrder(String prefix, List<String> keys) {
     KeyValueMap map = new KeyValueMap();
     // inserted out of order: the answer must still be sorted
-    for (String k : List.of("/b/z", "/a/y", "/ab", "/a", "/a/x")) {
+    for (String k : List.of("/b/z", "/a/y", "/ab", "/a", "/a/x", "/a/\uffff")) {
       map.apply(put(k, k), TERM);
     }
 
