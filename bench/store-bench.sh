@@ -7,7 +7,7 @@ cd "$ROOT"
 echo "building..." >&2
 mvn -B -q -DskipTests install >&2
 WORK="$(mktemp -d /tmp/rhizome-store-bench.XXXXXX)"
-trap 'rm -rf "$WORK"' EXIT
+if [[ -z "${RHIZOME_BENCH_KEEP:-}" ]]; then trap 'rm -rf "$WORK"' EXIT; else echo "keeping $WORK" >&2; fi
 mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
 CP="$(cat "$WORK/classpath")"
 java -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "bench/target/classes:$CP" \

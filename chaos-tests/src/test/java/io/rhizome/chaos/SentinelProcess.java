@@ -49,6 +49,11 @@ final class SentinelProcess implements AutoCloseable {
   }
 
   synchronized void start() throws IOException {
+    start(false);
+  }
+
+  /** With {@code join}, an empty sentinel waits to be added by 'rhizomectl sentinel add'. */
+  synchronized void start(boolean join) throws IOException {
     if (isAlive()) {
       throw new IllegalStateException("sentinel " + id() + " is already running");
     }
@@ -65,6 +70,9 @@ final class SentinelProcess implements AutoCloseable {
         "--listen-address", self.host(),
         "--port", Integer.toString(self.port()),
         "--peers", peers.stream().map(PeerAddress::toString).collect(Collectors.joining(","))));
+    if (join) {
+      command.add("--join");
+    }
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(Redirect.appendTo(log.toFile()))

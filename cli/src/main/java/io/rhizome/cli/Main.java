@@ -29,7 +29,7 @@ public final class Main implements Runnable {
   }
 
   /** As {@link #run(String[], String)}, printing to the given writers (tests read them). */
-  static int run(String[] args, String programName, PrintWriter out, PrintWriter err) {
+  public static int run(String[] args, String programName, PrintWriter out, PrintWriter err) {
     CommandLine cl;
     String[] rest = args;
     if (args.length > 0 && args[0].equals("ctl")) {

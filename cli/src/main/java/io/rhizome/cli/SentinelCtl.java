@@ -31,6 +31,7 @@ final class SentinelCtl implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "The sentinels and which one leads.")
   static final class ListCmd implements java.util.concurrent.Callable<Integer> {
     @ParentCommand SentinelCtl parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--format", defaultValue = "table", description = "table or json")
     String format;
@@ -50,7 +51,7 @@ final class SentinelCtl implements Runnable {
           row.put("leader", p.getId().equals(status.getLeaderId()));
           rows.add(row);
         }
-        var out = new CommandLine(this).getOut();
+        var out = spec.commandLine().getOut();
         if (format.equals("json")) {
           out.println(Json.write(rows));
         } else {
@@ -71,6 +72,7 @@ final class SentinelCtl implements Runnable {
           "Start it first with 'rhizome sentinel --join ...' on an empty data dir."})
   static final class AddCmd implements java.util.concurrent.Callable<Integer> {
     @ParentCommand SentinelCtl parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(paramLabel = "ID=HOST:PORT", description = "the new sentinel")
     String peer;
@@ -98,7 +100,7 @@ final class SentinelCtl implements Runnable {
         List<PeerAddress> next = new ArrayList<>(members);
         next.add(added);
         client.setMembers(next);
-        new CommandLine(this).getOut().println("added sentinel " + added + "; members now "
+        spec.commandLine().getOut().println("added sentinel " + added + "; members now "
             + client.members());
       }
       return 0;
@@ -109,6 +111,7 @@ final class SentinelCtl implements Runnable {
       description = "Removes a sentinel from the store's Raft group (it shuts itself down).")
   static final class RemoveCmd implements java.util.concurrent.Callable<Integer> {
     @ParentCommand SentinelCtl parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(paramLabel = "ID", description = "the sentinel to remove")
     String id;
@@ -126,7 +129,7 @@ final class SentinelCtl implements Runnable {
           throw new RefusedException("refusing to remove the last sentinel " + id);
         }
         client.setMembers(next);
-        new CommandLine(this).getOut().println("removed sentinel " + id + "; members now " + next);
+        spec.commandLine().getOut().println("removed sentinel " + id + "; members now " + next);
       }
       return 0;
     }

@@ -162,8 +162,20 @@ public final class StoreClient implements AutoCloseable {
 
   /** Asks one given sentinel for its own view (its term, commit index, leader). */
   public StatusReply status(String peerId) {
+    if (!knows(peerId)) {
+      throw new StoreException("sentinel " + peerId + " is not among this client's endpoints "
+          + config.endpoints() + "; add it to --store-endpoints");
+    }
     return query(QueryRequest.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
         RaftPeerId.valueOf(peerId)).getStatus();
+  }
+
+  /**
+   * Ratis addresses a single peer only among the peers it was built with (it throws a
+   * NullPointerException otherwise), so a sentinel added later needs a client that lists it.
+   */
+  private boolean knows(String peerId) {
+    return config.endpoints().stream().anyMatch(p -> p.id().equals(peerId));
   }
 
   // ---- writes ----
