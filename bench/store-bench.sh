@@ -10,5 +10,8 @@ WORK="$(mktemp -d /tmp/rhizome-store-bench.XXXXXX)"
 if [[ -z "${RHIZOME_BENCH_KEEP:-}" ]]; then trap 'rm -rf "$WORK"' EXIT; else echo "keeping $WORK" >&2; fi
 mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
 CP="$(cat "$WORK/classpath")"
-java -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "bench/target/classes:$CP" \
+# the sentinels run with the same JVM options as bin/rhizome; the benchmark client is a small
+# JVM too, so it takes no more of the 2 cores than a keeper would
+export RHIZOME_JAVA_OPTS="${RHIZOME_JAVA_OPTS:-$(cat "$ROOT/bin/jvm.options")}"
+java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "bench/target/classes:$CP" \
   io.rhizome.bench.StoreBench "$ROOT/cli/target/rhizome.jar" "$WORK" "${1:-5}" "${2:-10}"

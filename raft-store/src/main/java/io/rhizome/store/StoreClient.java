@@ -360,9 +360,23 @@ public final class StoreClient implements AutoCloseable {
   private NoQuorumException noQuorum(Throwable cause) {
     String tried = config.endpoints().stream().map(PeerAddress::address)
         .collect(Collectors.joining(", "));
+    String why = cause == null ? "" : rootMessage(cause);
     return new NoQuorumException("no quorum reachable (tried " + tried + ") within "
-        + config.requestTimeout().toMillis() + "ms"
-        + (cause == null ? "" : ": " + rootMessage(cause)), cause);
+        + config.requestTimeout().toMillis() + "ms" + (why.isEmpty() ? "" : ": " + why)
+        + tlsHint(why), cause);
+  }
+
+  /** A refused TLS handshake looks like a dropped connection: say what to check. */
+  private String tlsHint(String why) {
+    String w = why.toLowerCase(java.util.Locale.ROOT);
+    boolean looksLikeTls = w.contains("network closed for unknown reason") || w.contains("ssl")
+        || w.contains("tls") || w.contains("certificate") || w.contains("handshake");
+    if (!looksLikeTls) {
+      return "";
+    }
+    return config.tls().isPresent()
+        ? " (TLS handshake failed? check that --tls-cert is signed by the sentinels' --tls-ca)"
+        : " (do the sentinels use mutual TLS? then pass --tls-cert, --tls-key and --tls-ca)";
   }
 
   private static String rootMessage(Throwable t) {
