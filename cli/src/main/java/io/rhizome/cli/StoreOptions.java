@@ -5,8 +5,8 @@ import io.rhizome.node.common.UsageException;
 import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
-import io.rhizome.store.TlsFiles;
-import java.nio.file.Path;
+import io.rhizome.node.common.TlsOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How rhizomectl reaches the store: the flags every client program shares. */
@@ -22,14 +22,7 @@ final class StoreOptions {
       description = "how long one store request may take, retries included; default ${DEFAULT-VALUE}")
   String storeTimeout;
 
-  @Option(names = "--tls-cert", description = "PEM client certificate for mutual TLS")
-  Path tlsCert;
-
-  @Option(names = "--tls-key", description = "PEM PKCS#8 key of --tls-cert")
-  Path tlsKey;
-
-  @Option(names = "--tls-ca", description = "PEM CA of the sentinels")
-  Path tlsCa;
+  @Mixin TlsOptions tls;
 
   @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
   String logLevel;
@@ -43,7 +36,7 @@ final class StoreOptions {
       StoreClientConfig config = StoreClientConfig.of(
               PeerAddress.parseEndpoints(storeEndpoints, "--store-endpoints"))
           .withRequestTimeout(DurationText.parse(storeTimeout, "--store-timeout"))
-          .withTls(TlsFiles.of(tlsCert, tlsKey, tlsCa));
+          .withTls(tls.files());
       return StoreClient.connect(config);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

@@ -4,12 +4,13 @@ import io.rhizome.node.common.DurationText;
 import io.rhizome.node.common.Signals;
 import io.rhizome.node.common.UsageException;
 import io.rhizome.store.PeerAddress;
-import io.rhizome.store.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.rhizome.node.common.TlsOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code rhizome sentinel}: one peer of the store (and, when leader, the controller). */
@@ -47,14 +48,7 @@ public final class SentinelCommand implements Callable<Integer> {
       description = "take a snapshot every N log entries; default ${DEFAULT-VALUE}")
   long snapshotThreshold;
 
-  @Option(names = "--tls-cert", description = "PEM certificate for mutual TLS on every gRPC link")
-  Path tlsCert;
-
-  @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert")
-  Path tlsKey;
-
-  @Option(names = "--tls-ca", description = "PEM CA that signed every sentinel's and client's certificate")
-  Path tlsCa;
+  @Mixin TlsOptions tls;
 
   @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
   String logLevel;
@@ -95,7 +89,7 @@ public final class SentinelCommand implements Callable<Integer> {
     return new SentinelSettings(clusterName, self, peerList,
         listenAddress == null ? listed.host() : listenAddress,
         dataDir.toAbsolutePath(), election, snapshotThreshold, join,
-        parse(() -> TlsFiles.of(tlsCert, tlsKey, tlsCa)));
+        tls.files());
   }
 
   static void require(Object value, String flag) {
