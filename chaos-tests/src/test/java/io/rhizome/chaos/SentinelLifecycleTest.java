@@ -61,6 +61,61 @@ class SentinelLifecycleTest {
     }
   }
 
+  /**
+   * A planned stop of the leader (SIGTERM, as in a rolling restart) must not fail a client whose
+   * budget is the proxy's default proxyTimeout: a proxy would otherwise drop every connection.
+   */
+  @Test
+  void sigtermOfTheLeaderFailsNoClientCall() throws Exception {
+    List<PeerAddress> peers = List.of(peer("s1"), peer("s2"), peer("s3"));
+    for (PeerAddress p : peers) {
+      SentinelProcess s = new SentinelProcess("handover", p, peers, dir);
+      sentinels.add(s);
+      s.start();
+    }
+    try (StoreClient setup = StoreClient.connect(
+        StoreClientConfig.of(peers).withRequestTimeout(Duration.ofSeconds(3)))) {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(StoreException.class)
+          .until(() -> setup.put("/handover/k", "0".getBytes(StandardCharsets.UTF_8)).getSucceeded());
+      String leader = setup.status().getLeaderId();
+      SentinelProcess leaderProcess = sentinels.stream().filter(s -> s.id().equals(leader))
+          .findFirst().orElseThrow();
+
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicLong longestMillis = new java.util.concurrent.atomic.AtomicLong();
+      Thread client = new Thread(() -> {
+        try (StoreClient c = StoreClient.connect(
+            StoreClientConfig.of(peers).withRequestTimeout(Duration.ofSeconds(2)))) {
+          for (int i = 0; !stop.get(); i++) {
+            long t0 = System.nanoTime();
+            try {
+              c.get("/handover/k");
+              c.put("/handover/k", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+              calls.incrementAndGet();
+              longestMillis.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+            } catch (StoreException e) {
+              failures.add(e.getMessage());
+            }
+          }
+        }
+      });
+      client.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() > 20);
+      assertEquals(0, leaderProcess.terminate(), "exit code after SIGTERM");
+      int atStop = calls.get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() > atStop + 20);
+      stop.set(true);
+      client.join(10_000);
+      // for the record (not asserted: timing belongs to benchmarks)
+      System.out.println("longest get+put while the leader stopped: " + longestMillis.get() + " ms");
+      assertEquals(List.of(), failures, "client calls failed while the leader stopped");
+      assertTrue(Files.readString(leaderProcess.log()).contains("handed leadership to"),
+          "the stopping leader hands over first");
+    }
+  }
+
   private static PeerAddress peer(String id) throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return new PeerAddress(id, "127.0.0.1", s.getLocalPort());

@@ -52,6 +52,7 @@ public final class StoreClient implements AutoCloseable {
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
   private static final Duration READ_RETRY_SLEEP = Duration.ofMillis(100);
   private static final Duration WATCH_ANSWER_MARGIN = Duration.ofMillis(1500);
+  private static final Duration WRITE_RETRY_SLEEP = Duration.ofMillis(50);
 
   private final StoreClientConfig config;
   private final RaftClient client;
@@ -259,11 +260,42 @@ public final class StoreClient implements AutoCloseable {
    * quorum loss) that window stays failed, so every later call on the client fails too.
    */
   private WriteReply write(WriteRequest request) {
-    try {
-      return parseWrite(checked(client.io().send(Messages.of(request))));
-    } catch (IOException e) {
-      throw translate(e);
+    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    while (true) {
+      Throwable failure;
+      try {
+        RaftClientReply reply = client.io().send(Messages.of(request));
+        if (reply.isSuccess()) {
+          return parseWrite(reply);
+        }
+        failure = reply.getException();
+      } catch (IOException e) {
+        failure = e;
+      }
+      // Refused before it reached the log (a leader stepping down, as in a leadership transfer,
+      // or not ready yet): sending it again cannot apply it twice. Ratis gives these up at once.
+      if (!refusedBeforeLogging(failure)
+          || deadline - System.nanoTime() < WRITE_RETRY_SLEEP.toNanos()) {
+        throw translate(failure);
+      }
+      sleep(WRITE_RETRY_SLEEP);
     }
+  }
+
+  private static boolean refusedBeforeLogging(Throwable failure) {
+    for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (isRefusedBeforeLogging(e)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isRefusedBeforeLogging(Throwable e) {
+    return e instanceof org.apache.ratis.protocol.exceptions.LeaderSteppingDownException
+        || e instanceof org.apache.ratis.protocol.exceptions.NotLeaderException
+        || e instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException
+        || e instanceof org.apache.ratis.protocol.exceptions.ServerNotReadyException;
   }
 
   private RaftClientReply checked(RaftClientReply reply) {

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class StoreServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreServer.class);
 
+  private static final java.time.Duration HANDOVER_TIMEOUT = java.time.Duration.ofSeconds(2);
+
   private final StoreServerConfig config;
   private final RaftServer server;
   private final StoreStateMachine stateMachine;
@@ -122,13 +124,56 @@ public final class StoreServer implements AutoCloseable {
     }
   }
 
+  /**
+   * System.nanoTime() at which this peer, on becoming leader, restarted every TTL (0 if it never
+   * led): no key may expire on its clock before this plus the key's TTL.
+   */
+  public long ttlRestartedAtNanos() {
+    return stateMachine.ttlRestartedAtNanos();
+  }
+
   /** Parked watches on this peer (for tests and metrics). */
   public int parkedWatches() {
     return stateMachine.parkedWatches();
   }
 
+  /**
+   * A planned stop of the leader first hands leadership to a caught-up follower. Otherwise the
+   * group waits for an election timeout after the leader is gone, and meanwhile followers forward
+   * reads to a leader that is shutting down and wait on it for seconds: long enough for a proxy
+   * to give up on the store and drop its clients.
+   */
+  private void handOverLeadership() {
+    if (!isLeaderReady()) {
+      return;
+    }
+    try {
+      RaftServer.Division division = server.getDivision(StoreGroup.ID);
+      for (org.apache.ratis.protocol.RaftPeer peer : division.getRaftConf().getCurrentPeers()) {
+        if (peer.getId().equals(server.getId())) {
+          continue;
+        }
+        var request = new org.apache.ratis.protocol.TransferLeadershipRequest(
+            org.apache.ratis.protocol.ClientId.randomId(), server.getId(), StoreGroup.ID, 0,
+            peer.getId(), HANDOVER_TIMEOUT.toMillis());
+        try {
+          if (server.transferLeadership(request).isSuccess()) {
+            LOG.info("handed leadership to {} before stopping", peer.getId());
+            return;
+          }
+        } catch (IOException e) {
+          LOG.debug("leadership transfer to {} failed: {}", peer.getId(), e.toString());
+        }
+      }
+      LOG.warn("could not hand leadership over before stopping; the others will elect a leader");
+    } catch (IOException e) {
+      LOG.warn("could not hand leadership over before stopping: {}", e.toString());
+    }
+  }
+
   @Override
   public void close() throws IOException {
+    handOverLeadership();
     server.close();
     LOG.info("store peer stopped id={}", config.self().id());
   }

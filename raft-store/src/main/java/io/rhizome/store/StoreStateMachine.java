@@ -281,6 +281,10 @@ final class StoreStateMachine extends BaseStateMachine {
     }
   }
 
+  long ttlRestartedAtNanos() {
+    return expirer.restartedAtNanos();
+  }
+
   int parkedWatches() {
     return watches.size();
   }

@@ -37,6 +37,8 @@ final class TtlExpirer implements AutoCloseable {
   private volatile RaftGroupId groupId;
   /** The term this peer leads in, or -1. */
   private volatile long leaderTerm = -1;
+  /** System.nanoTime() when this peer last restarted every TTL (on becoming leader), or 0. */
+  private volatile long restartedAtNanos;
 
   TtlExpirer(Supplier<Keys> keys, Duration tick) {
     this.keys = keys;
@@ -59,10 +61,16 @@ final class TtlExpirer implements AutoCloseable {
       DivisionInfo info = info();
       if (info != null) {
         tracker.restartAll();
+        restartedAtNanos = System.nanoTime();
         leaderTerm = info.getCurrentTerm();
         LOG.info("leader ready term={}: TTLs restart now", leaderTerm);
       }
     });
+  }
+
+  /** When this peer, as leader, last restarted every TTL (System.nanoTime), or 0 if never. */
+  long restartedAtNanos() {
+    return restartedAtNanos;
   }
 
   void stepDown() {
