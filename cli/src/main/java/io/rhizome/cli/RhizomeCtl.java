@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code rhizomectl}: the operator's command line. */
-@Command(name = "ctl", mixinStandardHelpOptions = true,
+@Command(name = "ctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = {"rhizomectl: look at and change a Rhizome cluster.",
         "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_STORE_ENDPOINTS."},
     subcommands = {SentinelCtl.class})
