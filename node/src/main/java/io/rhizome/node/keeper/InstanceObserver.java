@@ -1,0 +1,155 @@
+package io.rhizome.node.keeper;
+
+import io.rhizome.proto.cluster.PostgresState;
+import io.rhizome.proto.cluster.TimelineHistoryEntry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks at the local PostgreSQL: its files, its postmaster and, when it runs, real queries. Health
+ * is a query answered within requestTimeout, never a PID check. One session is kept open between
+ * rounds and replaced when it fails.
+ */
+final class InstanceObserver implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(InstanceObserver.class);
+
+  /** What the planner needs, and what the keeper reports. */
+  record Observation(Observed observed, PostgresState reported) {}
+
+  private final PgServer pg;
+  private final ConnInfo local;
+  private final String suPassword;
+  private PgSession session;
+  private String lastFailure = "";
+
+  InstanceObserver(PgServer pg, ConnInfo local, String suPassword) {
+    this.pg = pg;
+    this.local = local;
+    this.suPassword = suPassword;
+  }
+
+  Observation observe(Duration requestTimeout) {
+    Path data = pg.pgdata();
+    boolean initialized = pg.isInitialized();
+    boolean running = pg.isRunning();
+    boolean standbySignal = Files.exists(data.resolve("standby.signal"));
+    String conf = read(data.resolve("postgresql.conf"));
+    String hba = read(data.resolve("pg_hba.conf"));
+    Set<String> autoConf = initialized ? AutoConfFile.settingNames(read(data.resolve("postgresql.auto.conf"))) : Set.of();
+    PostgresState.Builder report = PostgresState.newBuilder()
+        .setInitialized(initialized).setRunning(running);
+    if (running) {
+      try {
+        return queried(initialized, standbySignal, conf, hba, autoConf, report, requestTimeout);
+      } catch (SQLException | RuntimeException e) {
+        closeSession();
+        String failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (!failure.equals(lastFailure)) {
+          LOG.info("PostgreSQL does not answer: {}", failure);
+          lastFailure = failure;
+        }
+        report.setLastError("PostgreSQL does not answer: " + failure);
+      }
+    } else {
+      closeSession();
+    }
+    long systemId = 0;
+    int timeline = 0;
+    if (initialized && !running) {
+      try {
+        PgServer.ControlData cd = pg.controlData();
+        systemId = cd.systemIdentifier();
+        timeline = Math.max(cd.latestCheckpointTimeline(), cd.minRecoveryEndTimeline());
+      } catch (RuntimeException e) {
+        report.setLastError("pg_controldata failed: " + e.getMessage());
+      }
+    }
+    report.setSystemId(systemId).setTimelineId(timeline).setInRecovery(standbySignal);
+    Observed obs = new Observed(initialized, running, false, standbySignal, standbySignal, systemId, timeline,
+        Set.of(), conf, hba, autoConf, List.of(), Set.of());
+    return new Observation(obs, report.build());
+  }
+
+  private Observation queried(boolean initialized, boolean standbySignal, String conf, String hba,
+      Set<String> autoConf, PostgresState.Builder report, Duration requestTimeout) throws SQLException {
+    if (session == null) {
+      session = PgSession.connect(local, suPassword, requestTimeout);
+    }
+    PgSession.Probe probe = session.probe();
+    PgSession.IdentifySystem id = session.identifySystem();
+    List<PgSession.TimelineHistoryEntry> history = id.timeline() > 1 ? session.timelineHistory(id.timeline()) : List.of();
+    lastFailure = "";
+    Set<String> slots = probe.physicalSlots().stream().map(PgSession.PhysicalSlot::name)
+        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> inSync = probe.replication().stream()
+        .filter(s -> "streaming".equals(s.state()))
+        .filter(s -> "sync".equals(s.syncState()) || "quorum".equals(s.syncState()))
+        .map(PgSession.Standby::applicationName)
+        .collect(Collectors.toCollection(TreeSet::new));
+    List<String> configuredSync = parseSyncNames(probe.synchronousStandbyNames());
+    // keep the two most recent switches: enough for the controller to tell a fork from a follower
+    List<PgSession.TimelineHistoryEntry> recent = history.subList(Math.max(0, history.size() - 2), history.size());
+    report.setHealthy(true)
+        .setInRecovery(probe.inRecovery())
+        .setSystemId(id.systemId())
+        .setTimelineId(id.timeline())
+        .setXlogPos(probe.currentLsn())
+        .setReceivedPos(probe.receiveLsn())
+        .addAllSynchronousStandbysConfigured(configuredSync)
+        .addAllSynchronousStandbysInSync(inSync)
+        .setPendingRestart(!probe.pendingRestartParameters().isEmpty())
+        .addAllPendingRestartParameters(probe.pendingRestartParameters());
+    for (PgSession.TimelineHistoryEntry e : recent) {
+      report.addTimelinesHistory(TimelineHistoryEntry.newBuilder()
+          .setTimelineId(e.timeline()).setSwitchPoint(e.switchLsn()).setReason(e.reason()));
+    }
+    for (PgSession.FileSettingError e : probe.fileSettingErrors()) {
+      report.addRejectedParameters((e.name() == null ? "line " + e.sourceLine() : e.name()) + ": " + e.error());
+    }
+    Observed obs = new Observed(initialized, true, true, standbySignal, probe.inRecovery(), id.systemId(),
+        id.timeline(), slots, conf, hba, autoConf, List.copyOf(probe.pendingRestartParameters()), inSync);
+    return new Observation(obs, report.build());
+  }
+
+  private static List<String> parseSyncNames(String value) {
+    try {
+      return SynchronousStandbyNames.parse(value == null ? "" : value);
+    } catch (IllegalArgumentException e) {
+      return List.of(value);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private void closeSession() {
+    if (session != null) {
+      try {
+        session.close();
+      } catch (SQLException | RuntimeException ignored) {
+        // a broken session: nothing more to tell
+      }
+      session = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    closeSession();
+  }
+}

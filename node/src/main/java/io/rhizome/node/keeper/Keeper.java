@@ -1,0 +1,447 @@
+package io.rhizome.node.keeper;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.rhizome.cluster.ClusterKeys;
+import io.rhizome.cluster.EffectiveSpec;
+import io.rhizome.node.common.DataDirLock;
+import io.rhizome.node.common.RefusedException;
+import io.rhizome.proto.cluster.ClusterData;
+import io.rhizome.proto.cluster.ClusterSpec;
+import io.rhizome.proto.cluster.Db;
+import io.rhizome.proto.cluster.KeeperInfo;
+import io.rhizome.proto.cluster.SelfFenceMode;
+import io.rhizome.proto.store.GetReply;
+import io.rhizome.store.StoreClient;
+import io.rhizome.store.StoreException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running keeper: a convergence loop (read the cluster data, look at PostgreSQL, plan, act),
+ * a publisher of its info key every sleepInterval, and a self-fencing watchdog. The three share
+ * {@link KeeperState}; PostgreSQL is touched under one lock.
+ */
+final class Keeper implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Keeper.class);
+  private static final EffectiveSpec DEFAULTS = EffectiveSpec.of(ClusterSpec.getDefaultInstance());
+
+  private final KeeperSettings settings;
+  private final DataDirLock lock;
+  private final KeeperDataDir dir;
+  private final StoreClient store;
+  private final ClusterKeys keys;
+  private final PgServer pg;
+  private final KeeperState state;
+  private final InstanceObserver observer;
+  private final ActionExecutor executor;
+  private final String bootUuid = UUID.randomUUID().toString();
+  private final Object pgLock = new Object();
+  private final Thread loop;
+  private final ScheduledExecutorService timers;
+
+  private volatile boolean stopping;
+  private volatile EffectiveSpec spec = DEFAULTS;
+  private volatile InstanceObserver.Observation lastObservation;
+  /** When the last store call that succeeded started: the self-fence clock runs from here. */
+  private volatile long lastStoreOkNanos = System.nanoTime();
+  private volatile String knownClusterUid;
+  private String lastSummary = "";
+  private final Set<String> loggedIgnored = new HashSet<>();
+
+  private Keeper(KeeperSettings settings, DataDirLock lock, KeeperDataDir dir, StoreClient store) {
+    this.settings = settings;
+    this.lock = lock;
+    this.dir = dir;
+    this.store = store;
+    this.keys = new ClusterKeys(settings.clusterName());
+    this.pg = new PgServer(settings.binaries(), dir.pgData(), dir.serverLog());
+    this.state = new KeeperState(dir);
+    this.knownClusterUid = state.local().clusterUid();
+    ConnInfo local = ConnInfo.of(localHost(settings.pgListenAddress()), settings.pgPort(), settings.suUsername(), "postgres");
+    this.observer = new InstanceObserver(pg, local, settings.suPassword());
+    this.executor = new ActionExecutor(pg, dir, settings, state, local);
+    this.loop = new Thread(this::runLoop, "keeper-loop");
+    this.timers = Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "keeper-timer");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Checks what can be checked, then starts the loop. Nothing is started when a check fails. */
+  static Keeper start(KeeperSettings s) {
+    KeeperDataDir dir = new KeeperDataDir(s.dataDir());
+    DataDirLock lock = dir.open(s.clusterName(), s.keeperId());
+    try {
+      PgServer pg = new PgServer(s.binaries(), dir.pgData(), dir.serverLog());
+      if (!pg.isRunning()) {
+        requirePortFree(s.pgListenAddress(), s.pgPort());
+      }
+      writePassFile(dir.passFile(), s);
+      StoreClient store = StoreClient.connect(s.store());
+      Keeper k = new Keeper(s, lock, dir, store);
+      k.begin();
+      return k;
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private void begin() {
+    LOG.info("keeper started cluster={} id={} boot={} pg={}:{} postgres={} dataDir={}", settings.clusterName(),
+        settings.keeperId(), bootUuid, settings.pgAdvertiseAddress(), settings.pgPort(),
+        settings.binaries().version(), dir.dir());
+    if (pg.isRunning()) {
+      LOG.info("PostgreSQL is already running (left by an earlier keeper): adopting it; it is fenced if the store "
+          + "cannot confirm it within failInterval");
+    }
+    loop.start();
+    timers.scheduleWithFixedDelay(this::publishQuietly, 0, 100, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(this::fenceIfCutOff, 50, 50, TimeUnit.MILLISECONDS);
+  }
+
+  KeeperState state() {
+    return state;
+  }
+
+  String bootUuid() {
+    return bootUuid;
+  }
+
+  // ---- the convergence loop ----
+
+  private void runLoop() {
+    while (!stopping) {
+      long revision = -1;
+      boolean acted = false;
+      try {
+        RoundResult r = round();
+        revision = r.revision;
+        acted = r.acted;
+      } catch (RuntimeException e) {
+        LOG.warn("keeper round failed: {}", e.toString());
+      }
+      if (!acted) {
+        waitForChange(revision);
+      }
+    }
+  }
+
+  private record RoundResult(long revision, boolean acted) {}
+
+  private RoundResult round() {
+    long started = System.nanoTime();
+    StoreRead read;
+    long revision = -1;
+    try {
+      GetReply reply = store.getWithRevision(keys.clusterData());
+      storeAnswered(started);
+      revision = reply.getRevision();
+      read = toStoreRead(reply);
+    } catch (StoreException e) {
+      read = new StoreRead.Unreachable(e.getMessage());
+    }
+    EffectiveSpec current = spec;
+    InstanceObserver.Observation o = observer.observe(current.requestTimeout());
+    lastObservation = o;
+    WantedFiles wanted = wantedFiles(read, o);
+    Duration unreachable = read instanceof StoreRead.Unreachable ? sinceStoreOk() : Duration.ZERO;
+    KeeperRuntime rt = new KeeperRuntime(unreachable, state.fenced(), state.restartGateClosed());
+    Plan plan = KeeperPlanner.plan(read, state.local(), o.observed(), wanted, rt, fenceAfter(current),
+        current.selfFenceMode());
+    String summary = plan.summary();
+    if (!summary.equals(lastSummary)) {
+      LOG.info("{}", summary);
+      lastSummary = summary;
+    }
+    state.setLastActionReason(summary);
+    if (plan.actions().isEmpty()) {
+      return new RoundResult(revision, false);
+    }
+    synchronized (pgLock) {
+      for (Action action : plan.actions()) {
+        if (stopping) {
+          break;
+        }
+        if (action != plan.actions().get(0)) {
+          LOG.info("{}", action.reason());
+        }
+        try {
+          executor.execute(action, wanted, current);
+          state.setLastError("");
+        } catch (Exception e) {
+          String error = action.getClass().getSimpleName() + " failed: " + e.getMessage();
+          if (!error.equals(state.lastError())) {
+            LOG.warn("{}", error);
+          }
+          state.setLastError(error);
+          return new RoundResult(revision, false);
+        }
+      }
+    }
+    return new RoundResult(revision, true);
+  }
+
+  private StoreRead toStoreRead(GetReply reply) {
+    if (!reply.hasKv()) {
+      return new StoreRead.NoCluster();
+    }
+    ClusterData cd;
+    try {
+      cd = ClusterData.parseFrom(reply.getKv().getValue());
+    } catch (InvalidProtocolBufferException e) {
+      LOG.warn("cluster data is unreadable ({}); changing nothing", e.getMessage());
+      return new StoreRead.NoCluster();
+    }
+    Assignment a = AssignmentReader.read(cd, settings.keeperId(), bootUuid);
+    spec = a.spec();
+    if (!a.clusterUid().isEmpty() && !a.clusterUid().equals(knownClusterUid)) {
+      knownClusterUid = a.clusterUid();
+      state.updateLocal(l -> l.withClusterUid(a.clusterUid()));
+    }
+    return new StoreRead.Read(a);
+  }
+
+  private WantedFiles wantedFiles(StoreRead read, InstanceObserver.Observation o) {
+    Observed obs = o.observed();
+    WantedFiles asTheyAre = new WantedFiles(obs.confOnDisk(), obs.hbaOnDisk(), obs.hbaOnDisk());
+    if (!(read instanceof StoreRead.Read r) || r.assignment().db().isEmpty()) {
+      return asTheyAre;
+    }
+    Db db = r.assignment().db().get();
+    WantedFilesRenderer.Local local = new WantedFilesRenderer.Local(settings.pgListenAddress(), settings.pgPort(),
+        dir.socketDir(), dir.passFile(), settings.suUsername(), settings.replUsername(), settings.authMethod(),
+        settings.binaries().majorVersion());
+    java.util.Map<String, String> onDisk;
+    try {
+      onDisk = PgConfFile.parse(obs.confOnDisk());
+    } catch (IllegalArgumentException e) {
+      onDisk = java.util.Map.of();
+    }
+    boolean readOnly = state.fenced() && spec.selfFenceMode() == SelfFenceMode.READ_ONLY;
+    WantedFilesRenderer.Result result = WantedFilesRenderer.render(db, r.assignment().followed(), local, onDisk, readOnly);
+    for (String sentence : result.ignored()) {
+      if (loggedIgnored.add(sentence)) {
+        LOG.warn("{}", sentence);
+      }
+    }
+    return result.files();
+  }
+
+  private void waitForChange(long revision) {
+    Duration sleep = spec.sleepInterval();
+    try {
+      if (revision >= 0) {
+        // wakes at once when the cluster data changes: a promotion is not delayed by a tick
+        store.watch(keys.clusterData(), revision, sleep);
+        return;
+      }
+    } catch (StoreException e) {
+      // fall through to a plain pause
+    }
+    try {
+      Thread.sleep(sleep.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+
+  // ---- publishing the keeper info ----
+
+  private long lastPublishNanos;
+
+  private void publishQuietly() {
+    try {
+      if (System.nanoTime() - lastPublishNanos < spec.sleepInterval().toNanos() || knownClusterUid == null
+          || knownClusterUid.isEmpty() || stopping) {
+        return;
+      }
+      lastPublishNanos = System.nanoTime();
+      long started = System.nanoTime();
+      store.put(keys.keeper(settings.keeperId()), info().toByteArray(), spec.failInterval());
+      storeAnswered(started);
+    } catch (RuntimeException e) {
+      LOG.debug("publishing keeper info failed: {}", e.toString());
+    }
+  }
+
+  KeeperInfo info() {
+    InstanceObserver.Observation o = lastObservation;
+    LocalDbState local = state.local();
+    var pgState = (o == null ? io.rhizome.proto.cluster.PostgresState.newBuilder()
+        : o.reported().toBuilder())
+        .setDbUid(local.dbUid())
+        .setGeneration(local.generation())
+        .setListenAddress(settings.pgAdvertiseAddress())
+        .setPort(settings.pgPort())
+        .setFenced(state.fenced())
+        .setLastActionReason(state.lastActionReason());
+    if (!state.lastError().isEmpty()) {
+      pgState.setLastError(state.lastError());
+    }
+    return KeeperInfo.newBuilder()
+        .setKeeperId(settings.keeperId())
+        .setClusterUid(knownClusterUid == null ? "" : knownClusterUid)
+        .setBootUuid(bootUuid)
+        .setPgVersion(settings.binaries().version())
+        .setCanBeMaster(settings.canBeMaster())
+        .setCanBeSynchronousReplica(settings.canBeSynchronousReplica())
+        .setPriority(settings.priority())
+        .setPostgres(pgState)
+        .setPublishedAtMillis(System.currentTimeMillis())
+        .build();
+  }
+
+  // ---- self-fencing ----
+
+  private void fenceIfCutOff() {
+    try {
+      InstanceObserver.Observation o = lastObservation;
+      EffectiveSpec current = spec;
+      Duration since = sinceStoreOk();
+      if (o == null || stopping || state.fenced() || !o.observed().runningAsPrimary()
+          || since.compareTo(fenceAfter(current)) < 0) {
+        return;
+      }
+      synchronized (pgLock) {
+        if (state.fenced() || sinceStoreOk().compareTo(fenceAfter(current)) < 0) {
+          return;
+        }
+        LOG.warn("store unreachable for {} ms: the master stops taking writes before the controller may promote another",
+            since.toMillis());
+        executor.execute(new Action.Fence(current.selfFenceMode(), "store unreachable"), null, current);
+        state.setLastActionReason("self-fenced: the store was unreachable for " + since.toMillis() + " ms");
+      }
+    } catch (Exception e) {
+      LOG.error("self-fencing failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Less than failInterval by a margin: the master stops taking writes before its info key can
+   * expire and the controller may promote another.
+   */
+  static Duration fenceAfter(EffectiveSpec spec) {
+    Duration margin = spec.failInterval().dividedBy(4);
+    if (margin.compareTo(spec.sleepInterval()) < 0) {
+      margin = spec.sleepInterval();
+    }
+    Duration d = spec.failInterval().minus(margin);
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
+  private void storeAnswered(long startedNanos) {
+    if (startedNanos - lastStoreOkNanos > 0) {
+      lastStoreOkNanos = startedNanos;
+    }
+  }
+
+  private Duration sinceStoreOk() {
+    return Duration.ofNanos(System.nanoTime() - lastStoreOkNanos);
+  }
+
+  // ---- start and stop ----
+
+  /** Stops the loop and PostgreSQL (fast), withdraws the keeper info, releases the data dir. */
+  @Override
+  public void close() {
+    stopping = true;
+    loop.interrupt();
+    try {
+      loop.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    timers.shutdownNow();
+    synchronized (pgLock) {
+      try {
+        pg.stop(PgServer.StopMode.FAST, spec.dbWaitReadyTimeout());
+      } catch (RuntimeException e) {
+        LOG.warn("stopping PostgreSQL failed: {}", e.getMessage());
+      }
+    }
+    try {
+      // the controller sees the keeper gone now rather than after failInterval
+      store.delete(keys.keeper(settings.keeperId()));
+    } catch (RuntimeException e) {
+      LOG.debug("withdrawing keeper info failed: {}", e.toString());
+    }
+    observer.close();
+    store.close();
+    lock.close();
+    LOG.info("keeper stopped id={}", settings.keeperId());
+  }
+
+  /** Tests only: stop like a killed process would, leaving PostgreSQL running and the info key in place. */
+  void crashForTest() {
+    stopping = true;
+    loop.interrupt();
+    try {
+      loop.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    timers.shutdownNow();
+    observer.close();
+    store.close();
+    lock.close();
+  }
+
+  private static void requirePortFree(String host, int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+    } catch (IOException e) {
+      throw new RefusedException("--pg-port " + port + ": cannot listen on " + host + ":" + port + " ("
+          + (e instanceof java.net.BindException ? "already in use" : e.getMessage()) + ")");
+    }
+  }
+
+  /** The keeper's pgpass file: primary_conninfo, pg_basebackup and pg_rewind read passwords from it. */
+  private static void writePassFile(Path file, KeeperSettings s) {
+    String content = "*:*:*:" + PgPassFile.escape(s.replUsername()) + ":" + PgPassFile.escape(s.replPassword()) + "\n"
+        + "*:*:*:" + PgPassFile.escape(s.suUsername()) + ":" + PgPassFile.escape(s.suPassword()) + "\n";
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The keeper talks to its own PostgreSQL over loopback when it listens on every address. */
+  private static String localHost(String listenAddress) {
+    return switch (listenAddress) {
+      case "*", "0.0.0.0" -> "127.0.0.1";
+      case "::" -> "::1";
+      default -> listenAddress.split(",")[0].trim();
+    };
+  }
+
+  Optional<InstanceObserver.Observation> lastObservation() {
+    return Optional.ofNullable(lastObservation);
+  }
+}

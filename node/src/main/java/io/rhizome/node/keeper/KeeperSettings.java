@@ -1,0 +1,34 @@
+package io.rhizome.node.keeper;
+
+import io.rhizome.store.StoreClientConfig;
+import java.nio.file.Path;
+
+/**
+ * Everything a keeper is started with. The passwords are read from files once at start and live
+ * only here: never on a command line, in the store or in a log.
+ */
+record KeeperSettings(
+    String clusterName,
+    String keeperId,
+    Path dataDir,
+    StoreClientConfig store,
+    PgBinaries binaries,
+    String pgListenAddress,
+    String pgAdvertiseAddress,
+    int pgPort,
+    String suUsername,
+    String suPassword,
+    String replUsername,
+    String replPassword,
+    String authMethod,
+    boolean canBeMaster,
+    boolean canBeSynchronousReplica,
+    int priority) {
+
+  @Override
+  public String toString() {
+    // never print the passwords, not even by accident in a debug line
+    return "KeeperSettings[cluster=" + clusterName + ", id=" + keeperId + ", dataDir=" + dataDir
+        + ", pg=" + pgListenAddress + ":" + pgPort + ", su=" + suUsername + ", repl=" + replUsername + "]";
+  }
+}

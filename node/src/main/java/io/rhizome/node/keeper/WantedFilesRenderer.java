@@ -1,0 +1,92 @@
+package io.rhizome.node.keeper;
+
+import io.rhizome.node.keeper.ManagedParameters.Recovery;
+import io.rhizome.proto.cluster.Db;
+import io.rhizome.proto.cluster.DbRole;
+import io.rhizome.proto.cluster.DbSpec;
+import io.rhizome.proto.cluster.FollowConfig;
+import io.rhizome.proto.cluster.StandbySettings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Renders postgresql.conf and pg_hba.conf as the assigned db wants them. Pure: the planner
+ * compares the result with what is on disk.
+ */
+final class WantedFilesRenderer {
+
+  /**
+   * Where and as whom this keeper's PostgreSQL runs.
+   *
+   * @param passFile the keeper's pgpass file: primary_conninfo names it instead of holding a password
+   */
+  record Local(String listenAddress, int port, Path socketDir, Path passFile, String suUser, String replUser,
+      String authMethod, int pgMajor) {}
+
+  /** The rendered files, plus one sentence per spec entry that could not be used. */
+  record Result(WantedFiles files, List<String> ignored) {}
+
+  private WantedFilesRenderer() {}
+
+  /**
+   * @param onDisk the current postgresql.conf: a standby whose primary is not known right now
+   *     keeps streaming from where it does
+   * @param readOnly self-fenced in read-only mode
+   */
+  static Result render(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk, boolean readOnly) {
+    DbSpec spec = db.getSpec();
+    boolean standby = spec.getRole() == DbRole.STANDBY;
+    String syncNames = !standby && spec.getSynchronousReplication()
+        ? SynchronousStandbyNames.render(spec.getSynchronousStandbysList(), spec.getExternalSynchronousStandbysList())
+        : "";
+    Optional<Recovery> recovery = standby ? Optional.ofNullable(recovery(db, followed, local, onDisk)) : Optional.empty();
+    ManagedParameters.Result params = ManagedParameters.compute(new ManagedParameters.ParameterInputs(
+        local.listenAddress(), local.port(), local.socketDir(), standby,
+        Math.max(1, spec.getMaxStandbys()), spec.getAdditionalWalSenders(), spec.getAdditionalReplicationSlotsCount(),
+        syncNames, spec.getPgParametersMap(), recovery, readOnly, local.pgMajor()));
+    Optional<List<String>> specHba = spec.hasPgHba() ? Optional.of(spec.getPgHba().getLinesList()) : Optional.empty();
+    PgHbaFile.Rendered hba = PgHbaFile.render(new PgHbaFile.HbaInputs(local.suUser(), local.replUser(),
+        local.authMethod(), specHba, false));
+    PgHbaFile.Rendered gated = PgHbaFile.render(new PgHbaFile.HbaInputs(local.suUser(), local.replUser(),
+        local.authMethod(), specHba, true));
+    List<String> ignored = new java.util.ArrayList<>(params.ignored());
+    hba.rejected().forEach(r -> ignored.add("pgHBA line '" + r.line() + "' was ignored: " + r.reason()));
+    return new Result(new WantedFiles(withBaseInclude(PgConfFile.render(params.parameters())), hba.text(), gated.text()),
+        ignored);
+  }
+
+  /**
+   * initdb's (or an adopted cluster's own) postgresql.conf is kept as postgresql.base.conf and
+   * read first, so its locale, time zone and tuning stay in effect under the managed settings.
+   */
+  static String withBaseInclude(String rendered) {
+    String include = "include_if_exists = '" + ActionExecutor.BASE_CONF + "'\n";
+    int end = rendered.indexOf("\n\n");
+    return end < 0 ? include + rendered : rendered.substring(0, end + 2) + include + rendered.substring(end + 2);
+  }
+
+  private static Recovery recovery(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk) {
+    FollowConfig follow = db.getSpec().getFollowConfig();
+    if (follow.getType() == FollowConfig.Type.EXTERNAL) {
+      StandbySettings s = follow.getStandbySettings();
+      return new Recovery(s.getPrimaryConninfo(), blankToNull(s.getPrimarySlotName()),
+          blankToNull(s.getRecoveryMinApplyDelay()));
+    }
+    if (followed.isPresent() && !followed.get().host().isEmpty() && followed.get().port() > 0) {
+      Peer p = followed.get();
+      ConnInfo conninfo = ConnInfo.of(p.host(), p.port(), local.replUser(), null)
+          .withApplicationName(db.getUid())
+          .withOption("passfile", local.passFile().toString())
+          .withOption("connect_timeout", "2");
+      return new Recovery(conninfo.conninfo(), SlotNames.forDb(db.getUid()), null);
+    }
+    String current = onDisk.get("primary_conninfo");
+    return current == null ? null : new Recovery(current, onDisk.get("primary_slot_name"), null);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}
