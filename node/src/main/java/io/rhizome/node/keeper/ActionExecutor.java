@@ -46,6 +46,7 @@ final class ActionExecutor {
         writeFile("pg_hba.conf", wanted.hbaGated());
         state.setRestartGateClosed(true);
       }
+      removeStalePidFile();
       pg.start(ready);
     } else if (action instanceof Action.Restart) {
       pg.restart(PgServer.StopMode.FAST, ready);
@@ -194,6 +195,18 @@ final class ActionExecutor {
     }
     pg.stop(PgServer.StopMode.FAST, spec.dbWaitReadyTimeout());
     LOG.warn("self-fenced: PostgreSQL stopped until the store confirms this master");
+  }
+
+  /**
+   * After a host reboot postmaster.pid can name a pid that now belongs to another program;
+   * PostgreSQL then refuses to start. PgServer has checked that no postgres owns it.
+   */
+  private void removeStalePidFile() throws IOException {
+    Path pid = pg.pgdata().resolve("postmaster.pid");
+    if (Files.exists(pid) && !pg.isRunning()) {
+      LOG.info("removing stale {}: no PostgreSQL runs with its pid", pid);
+      Files.delete(pid);
+    }
   }
 
   private void writeConfiguration(WantedFiles wanted) {

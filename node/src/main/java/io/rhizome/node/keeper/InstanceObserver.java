@@ -24,7 +24,12 @@ final class InstanceObserver implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InstanceObserver.class);
 
   /** What the planner needs, and what the keeper reports. */
-  record Observation(Observed observed, PostgresState reported) {}
+  record Observation(Observed observed, PostgresState reported, List<PgSession.FileSettingError> fileErrors) {
+
+    Observation(Observed observed, PostgresState reported) {
+      this(observed, reported, List.of());
+    }
+  }
 
   private final PgServer pg;
   private final ConnInfo local;
@@ -118,7 +123,7 @@ final class InstanceObserver implements AutoCloseable {
     }
     Observed obs = new Observed(initialized, true, true, standbySignal, probe.inRecovery(), id.systemId(),
         id.timeline(), slots, conf, hba, autoConf, List.copyOf(probe.pendingRestartParameters()), inSync);
-    return new Observation(obs, report.build());
+    return new Observation(obs, report.build(), probe.fileSettingErrors());
   }
 
   private static List<String> parseSyncNames(String value) {

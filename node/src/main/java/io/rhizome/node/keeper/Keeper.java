@@ -65,6 +65,10 @@ final class Keeper implements AutoCloseable {
   private volatile String knownClusterUid;
   private String lastSummary = "";
   private final Set<String> loggedIgnored = new HashSet<>();
+  /** Parameter values PostgreSQL refused (name to value), and the last file it loaded cleanly. */
+  private final java.util.Map<String, String> refusedParameters = new java.util.HashMap<>();
+  private java.util.Map<String, String> lastGoodParameters = java.util.Map.of();
+  private volatile java.util.List<String> currentRefusals = java.util.List.of();
 
   private Keeper(KeeperSettings settings, DataDirLock lock, KeeperDataDir dir, StoreClient store) {
     this.settings = settings;
@@ -163,6 +167,7 @@ final class Keeper implements AutoCloseable {
     EffectiveSpec current = spec;
     InstanceObserver.Observation o = observer.observe(current.requestTimeout());
     lastObservation = o;
+    learnRefusedParameters(o);
     WantedFiles wanted = wantedFiles(read, o);
     Duration unreachable = read instanceof StoreRead.Unreachable ? sinceStoreOk() : Duration.ZERO;
     KeeperRuntime rt = new KeeperRuntime(unreachable, state.fenced(), state.restartGateClosed());
@@ -221,6 +226,31 @@ final class Keeper implements AutoCloseable {
     return new StoreRead.Read(a);
   }
 
+  private void learnRefusedParameters(InstanceObserver.Observation o) {
+    if (!o.observed().healthy()) {
+      return;
+    }
+    java.util.Map<String, String> onDisk;
+    try {
+      onDisk = PgConfFile.parse(o.observed().confOnDisk());
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    boolean clean = true;
+    for (PgSession.FileSettingError e : o.fileErrors()) {
+      if (e.sourceFile() != null && e.sourceFile().endsWith("/postgresql.conf") && e.name() != null) {
+        clean = false;
+        String value = onDisk.get(e.name());
+        if (value != null && !value.equals(refusedParameters.put(e.name(), value))) {
+          LOG.warn("PostgreSQL refused {} = '{}': {}", e.name(), value, e.error());
+        }
+      }
+    }
+    if (clean) {
+      lastGoodParameters = onDisk;
+    }
+  }
+
   private WantedFiles wantedFiles(StoreRead read, InstanceObserver.Observation o) {
     Observed obs = o.observed();
     WantedFiles asTheyAre = new WantedFiles(obs.confOnDisk(), obs.hbaOnDisk(), obs.hbaOnDisk());
@@ -238,7 +268,9 @@ final class Keeper implements AutoCloseable {
       onDisk = java.util.Map.of();
     }
     boolean readOnly = state.fenced() && spec.selfFenceMode() == SelfFenceMode.READ_ONLY;
-    WantedFilesRenderer.Result result = WantedFilesRenderer.render(db, r.assignment().followed(), local, onDisk, readOnly);
+    WantedFilesRenderer.Result result = WantedFilesRenderer.render(db, r.assignment().followed(), local, onDisk, readOnly,
+        refusedParameters, lastGoodParameters);
+    currentRefusals = result.ignored().stream().filter(x -> x.contains("was refused by PostgreSQL")).toList();
     for (String sentence : result.ignored()) {
       if (loggedIgnored.add(sentence)) {
         LOG.warn("{}", sentence);
@@ -295,6 +327,8 @@ final class Keeper implements AutoCloseable {
         .setListenAddress(settings.pgAdvertiseAddress())
         .setPort(settings.pgPort())
         .setFenced(state.fenced())
+        .clearRejectedParameters()
+        .addAllRejectedParameters(currentRefusals)
         .setLastActionReason(state.lastActionReason());
     if (!state.lastError().isEmpty()) {
       pgState.setLastError(state.lastError());

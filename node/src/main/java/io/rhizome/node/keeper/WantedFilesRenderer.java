@@ -36,6 +36,17 @@ final class WantedFilesRenderer {
    * @param readOnly self-fenced in read-only mode
    */
   static Result render(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk, boolean readOnly) {
+    return render(db, followed, local, onDisk, readOnly, Map.of(), Map.of());
+  }
+
+  /**
+   * @param refused parameter values PostgreSQL refused to load (name to value): one bad line
+   *     makes PostgreSQL ignore the whole file on reload and refuse to start, so such a value is
+   *     replaced by {@code lastGood}'s (or left out) until the spec changes it
+   * @param lastGood the parameters of the last file PostgreSQL loaded without an error
+   */
+  static Result render(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk, boolean readOnly,
+      Map<String, String> refused, Map<String, String> lastGood) {
     DbSpec spec = db.getSpec();
     boolean standby = spec.getRole() == DbRole.STANDBY;
     String syncNames = !standby && spec.getSynchronousReplication()
@@ -52,8 +63,21 @@ final class WantedFilesRenderer {
     PgHbaFile.Rendered gated = PgHbaFile.render(new PgHbaFile.HbaInputs(local.suUser(), local.replUser(),
         local.authMethod(), specHba, true));
     List<String> ignored = new java.util.ArrayList<>(params.ignored());
+    java.util.SortedMap<String, String> parameters = new java.util.TreeMap<>(params.parameters());
+    refused.forEach((name, value) -> {
+      if (value.equals(parameters.get(name))) {
+        String previous = lastGood.get(name);
+        if (previous == null || previous.equals(value)) {
+          parameters.remove(name);
+        } else {
+          parameters.put(name, previous);
+        }
+        ignored.add("pgParameters." + name + " = '" + value + "' was refused by PostgreSQL: "
+            + (previous == null || previous.equals(value) ? "left out" : "keeping '" + previous + "'"));
+      }
+    });
     hba.rejected().forEach(r -> ignored.add("pgHBA line '" + r.line() + "' was ignored: " + r.reason()));
-    return new Result(new WantedFiles(withBaseInclude(PgConfFile.render(params.parameters())), hba.text(), gated.text()),
+    return new Result(new WantedFiles(withBaseInclude(PgConfFile.render(parameters)), hba.text(), gated.text()),
         ignored);
   }
 
