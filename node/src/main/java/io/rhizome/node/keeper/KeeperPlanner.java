@@ -186,12 +186,12 @@ final class KeeperPlanner {
         }
         Peer src = source.get();
         Optional<Peer> master = a.master();
-        boolean rewind = a.spec().usePgrewind() && obs.initialized() && obs.systemId() != 0
+        boolean rewind = a.spec().usePgrewind() && !db.getSpec().getResyncFromScratch() && obs.initialized() && obs.systemId() != 0
             && obs.systemId() == src.systemId() && master.isPresent() && master.get().healthy();
         actions.add(new Action.Resync(db, src, master.orElse(src), rewind, rewind
             ? "db " + db.getUid() + " follows db " + src.dbUid() + ": rewinding this data dir with pg_rewind"
             : "db " + db.getUid() + " follows db " + src.dbUid() + ": copying it with pg_basebackup"
-                + (obs.initialized() ? " (replacing this data dir: " + whyNoRewind(a.spec(), obs, src, master) + ")" : "")));
+                + (obs.initialized() ? " (replacing this data dir: " + whyNoRewind(a.spec(), db, obs, src, master) + ")" : "")));
       }
       default -> actions.add(new Action.Refuse("the cluster data assigns db " + db.getUid()
           + ", but this data dir holds " + (local.dbUid().isEmpty() ? "no db" : "db " + local.dbUid())
@@ -201,9 +201,12 @@ final class KeeperPlanner {
     return actions;
   }
 
-  private static String whyNoRewind(EffectiveSpec spec, Observed obs, Peer src, Optional<Peer> master) {
+  private static String whyNoRewind(EffectiveSpec spec, Db db, Observed obs, Peer src, Optional<Peer> master) {
     if (!spec.usePgrewind()) {
       return "usePgrewind is off";
+    }
+    if (db.getSpec().getResyncFromScratch()) {
+      return "a copy from scratch was asked for";
     }
     if (obs.systemId() != src.systemId()) {
       return "system identifier " + Long.toUnsignedString(obs.systemId()) + " differs from the source's "

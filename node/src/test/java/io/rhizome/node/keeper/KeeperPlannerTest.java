@@ -176,6 +176,9 @@ class KeeperPlannerTest {
         row("resync of an empty dir copies", read(s), LocalDbState.EMPTY, Observed.empty(), "Resync:basebackup"),
         row("resync of the old primary (same system) rewinds after a stop", read(s), holds("m0", 5),
             with(standbyObs(), o -> o), "Stop", "Resync:rewind"),
+        row("reinit: a copy from scratch even where rewind could work",
+            read(standby("s1", 2, b -> b.setResyncFromScratch(true))), holds("m0", 5),
+            with(stopped(standbyObs()), o -> o), "Resync:basebackup"),
         row("resync of a foreign system copies", read(s), holds("m0", 5),
             with(stopped(primary()), o -> o.systemId(99L)), "Resync:basebackup"),
         // --- master
