@@ -3,6 +3,7 @@ package io.rhizome.cli;
 import io.rhizome.node.common.EnvironmentDefaults;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.node.common.UsageException;
+import io.rhizome.node.keeper.KeeperCommand;
 import io.rhizome.node.sentinel.SentinelCommand;
 import io.rhizome.store.StoreException;
 import java.io.PrintWriter;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rhizome", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "PostgreSQL high availability with an embedded Raft store.",
-    subcommands = {SentinelCommand.class, RhizomeCtl.class})
+    subcommands = {SentinelCommand.class, KeeperCommand.class, RhizomeCtl.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -55,7 +56,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this),
-        "missing command: use 'sentinel' or 'ctl' (see --help)");
+        "missing command: use 'sentinel', 'keeper' or 'ctl' (see --help)");
   }
 
   private static int onFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {

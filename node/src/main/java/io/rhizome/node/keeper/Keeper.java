@@ -93,19 +93,24 @@ final class Keeper implements AutoCloseable {
   /** Checks what can be checked, then starts the loop. Nothing is started when a check fails. */
   static Keeper start(KeeperSettings s) {
     KeeperDataDir dir = new KeeperDataDir(s.dataDir());
-    DataDirLock lock = dir.open(s.clusterName(), s.keeperId());
+    // a keeper already running on this dir is the likelier story than a port clash: say that first
+    DataDirLock existing = dir.lockIfExists(s.clusterName(), s.keeperId());
+    DataDirLock lock = existing;
     try {
       PgServer pg = new PgServer(s.binaries(), dir.pgData(), dir.serverLog());
       if (!pg.isRunning()) {
         requirePortFree(s.pgListenAddress(), s.pgPort());
       }
+      lock = dir.open(s.clusterName(), s.keeperId(), existing);
       writePassFile(dir.passFile(), s);
       StoreClient store = StoreClient.connect(s.store());
       Keeper k = new Keeper(s, lock, dir, store);
       k.begin();
       return k;
     } catch (RuntimeException e) {
-      lock.close();
+      if (lock != null) {
+        lock.close();
+      }
       throw e;
     }
   }

@@ -98,10 +98,6 @@ public final class KeeperCommand implements Callable<Integer> {
   }
 
   KeeperSettings settings() {
-    if (RunningUser.isRoot()) {
-      throw new RefusedException("the keeper must not run as root: PostgreSQL refuses to, and its data dir "
-          + "must belong to the user that runs it; run it as an unprivileged user (e.g. postgres)");
-    }
     require(clusterName, "--cluster-name");
     require(id, "--id");
     if (!ID.matcher(id).matches()) {
@@ -125,6 +121,10 @@ public final class KeeperCommand implements Callable<Integer> {
     if (su.equals(replUsername) && !suPassword.equals(replPassword)) {
       throw new UsageException("--pg-su-username and --pg-repl-username are both '" + su
           + "' but their password files differ; use one password or two users");
+    }
+    if (RunningUser.isRoot()) {
+      throw new RefusedException("the keeper must not run as root: PostgreSQL refuses to, and its data dir "
+          + "must belong to the user that runs it; run it as an unprivileged user (e.g. postgres)");
     }
     PgBinaries binaries = parse(() -> PgBinaries.locate(Optional.ofNullable(pgBinPath), Path.of("/usr/lib/postgresql")));
     StoreClientConfig store = parse(() -> StoreClientConfig.of(PeerAddress.parseEndpoints(storeEndpoints, "--store-endpoints"))

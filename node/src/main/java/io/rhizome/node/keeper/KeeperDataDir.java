@@ -43,8 +43,37 @@ final class KeeperDataDir {
     return dir.resolve("run");
   }
 
+  /**
+   * Locks the dir and checks it belongs to this keeper, if it exists; null when it does not.
+   * Nothing is created, so a start refused after this leaves no trace.
+   */
+  DataDirLock lockIfExists(String clusterName, String keeperId) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new RefusedException("--data-dir " + dir + " is a file, not a directory");
+    }
+    if (!Files.isDirectory(dir)) {
+      return null;
+    }
+    DataDirLock lock = DataDirLock.acquire(dir.resolve("keeper.lock"), "keeper");
+    try {
+      Path identity = dir.resolve(IDENTITY_FILE);
+      if (Files.exists(identity)) {
+        checkIdentity(clusterName, keeperId);
+      }
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+    return lock;
+  }
+
   /** Creates the dir and locks it; refuses one that belongs to another keeper or cluster. */
   DataDirLock open(String clusterName, String keeperId) {
+    return open(clusterName, keeperId, null);
+  }
+
+  /** As {@link #open(String, String)}, keeping {@code held} (from {@link #lockIfExists}) when given. */
+  DataDirLock open(String clusterName, String keeperId, DataDirLock held) {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new RefusedException("--data-dir " + dir + " is a file, not a directory");
     }
@@ -54,7 +83,7 @@ final class KeeperDataDir {
     } catch (IOException e) {
       throw new RefusedException("cannot create --data-dir " + dir + ": " + e.getMessage(), e);
     }
-    DataDirLock lock = DataDirLock.acquire(dir.resolve("keeper.lock"), "keeper");
+    DataDirLock lock = held != null ? held : DataDirLock.acquire(dir.resolve("keeper.lock"), "keeper");
     try {
       checkIdentity(clusterName, keeperId);
     } catch (RuntimeException e) {
