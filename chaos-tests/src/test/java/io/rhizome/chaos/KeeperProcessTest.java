@@ -1,0 +1,158 @@
+package io.rhizome.chaos;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.rhizome.cluster.ClusterKeys;
+import io.rhizome.proto.cluster.Cluster;
+import io.rhizome.proto.cluster.ClusterData;
+import io.rhizome.proto.cluster.ClusterSpec;
+import io.rhizome.proto.cluster.ClusterStatus;
+import io.rhizome.proto.cluster.Db;
+import io.rhizome.proto.cluster.DbRole;
+import io.rhizome.proto.cluster.DbSpec;
+import io.rhizome.proto.cluster.InitMode;
+import io.rhizome.proto.cluster.Keeper;
+import io.rhizome.proto.cluster.KeeperInfo;
+import io.rhizome.proto.cluster.KeeperStatus;
+import io.rhizome.proto.store.GetReply;
+import io.rhizome.store.PeerAddress;
+import io.rhizome.store.StoreClient;
+import io.rhizome.store.StoreClientConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The keeper as a real process: SIGKILLed, its PostgreSQL keeps running and the next keeper adopts
+ * it after the controller acknowledges its boot; SIGTERM stops PostgreSQL and exits 0.
+ */
+class KeeperProcessTest {
+  static final String CLUSTER = "kp";
+  static final String SU_PASSWORD = "su-secret";
+  static final Duration CONVERGE = Duration.ofSeconds(90);
+
+  @TempDir Path tmp;
+
+  @Test
+  void killedKeeperLeavesPostgresRunningForTheNextOneAndSigtermStopsIt() throws Exception {
+    assumeFalse("root".equals(System.getProperty("user.name")),
+        "PostgreSQL refuses to run as root; run .ci/run or mvn as an unprivileged user");
+    PeerAddress s1 = new PeerAddress("s1", "127.0.0.1", freePort());
+    ClusterKeys keys = new ClusterKeys(CLUSTER);
+    try (SentinelProcess sentinel = new SentinelProcess(CLUSTER, s1, List.of(s1), tmp);
+         StoreClient store = StoreClient.connect(StoreClientConfig.of(List.of(s1)));
+         KeeperProcess keeper = new KeeperProcess(CLUSTER, "k0", tmp, s1.host() + ":" + s1.port(), freePort(),
+             secret("su", SU_PASSWORD), secret("repl", "repl-secret"))) {
+      sentinel.start();
+      // the cluster data a controller writes at init: db m1 to be created by keeper k0
+      ClusterData initial = ClusterData.newBuilder().setFormatVersion(1)
+          .setCluster(Cluster.newBuilder().setUid("c1").setGeneration(1).setSpec(ClusterSpec.getDefaultInstance())
+              .setStatus(ClusterStatus.newBuilder().setPhase(ClusterStatus.Phase.INITIALIZING).setMasterDbUid("m1")))
+          .putDbs("m1", Db.newBuilder().setUid("m1").setGeneration(1).setSpec(DbSpec.newBuilder().setKeeperId("k0")
+              .setRole(DbRole.MASTER).setInitMode(InitMode.NEW).setMaxStandbys(5)).build())
+          .build();
+      await().atMost(CONVERGE).ignoreExceptions()
+          .until(() -> store.put(keys.clusterData(), initial.toByteArray()).getSucceeded());
+
+      keeper.start();
+      String firstBoot = acknowledgeBoot(store, keys, "k0");
+      await().atMost(CONVERGE).until(() -> converged(store, keys, "k0"));
+      long pid = keeper.postmasterPid();
+      assertTrue(pid != 0 && canQuery(keeper), "PostgreSQL runs and answers");
+
+      // kill -9 of the keeper: PostgreSQL stays; the next keeper adopts it, unrestarted
+      keeper.kill();
+      assertTrue(canQuery(keeper), "PostgreSQL outlives its killed keeper");
+      keeper.start();
+      await().atMost(CONVERGE).until(() -> info(store, keys, "k0")
+          .map(i -> !i.getBootUuid().equals(firstBoot)).orElse(false));
+      acknowledgeBoot(store, keys, "k0");
+      await().atMost(CONVERGE).until(() -> converged(store, keys, "k0"));
+      assertEquals(pid, keeper.postmasterPid(), "adopted, not restarted");
+
+      // SIGTERM: PostgreSQL stopped, exit 0, keeper info withdrawn
+      assertEquals(0, keeper.terminate(), "exit code after SIGTERM");
+      assertEquals(0, keeper.postmasterPid(), "PostgreSQL stopped with its keeper");
+      assertTrue(info(store, keys, "k0").isEmpty(), "the keeper withdrew its info");
+      assertTrue(!Files.readString(keeper.log()).contains(SU_PASSWORD), "no password in the keeper's log");
+    }
+  }
+
+  /** The controller's part: record the keeper's current boot uuid in the cluster data. */
+  static String acknowledgeBoot(StoreClient store, ClusterKeys keys, String keeperId) {
+    KeeperInfo info = await().atMost(CONVERGE).until(() -> info(store, keys, keeperId), Optional::isPresent).get();
+    GetReply r = store.getWithRevision(keys.clusterData());
+    ClusterData cd = parse(r);
+    ClusterData next = cd.toBuilder().putKeepers(keeperId, Keeper.newBuilder().setId(keeperId)
+        .setStatus(KeeperStatus.newBuilder().setBootUuid(info.getBootUuid())).build()).build();
+    assertTrue(store.compareAndPut(keys.clusterData(), next.toByteArray(), r.getKv().getModRevision(), Duration.ZERO)
+        .getSucceeded());
+    return info.getBootUuid();
+  }
+
+  static boolean converged(StoreClient store, ClusterKeys keys, String keeperId) {
+    Optional<KeeperInfo> info = info(store, keys, keeperId);
+    Db db = parse(store.getWithRevision(keys.clusterData())).getDbsOrThrow("m1");
+    return info.isPresent() && info.get().getPostgres().getHealthy()
+        && info.get().getPostgres().getGeneration() == db.getGeneration();
+  }
+
+  static Optional<KeeperInfo> info(StoreClient store, ClusterKeys keys, String keeperId) {
+    return store.get(keys.keeper(keeperId)).map(kv -> {
+      try {
+        return KeeperInfo.parseFrom(kv.getValue());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  static ClusterData parse(GetReply r) {
+    try {
+      return ClusterData.parseFrom(r.getKv().getValue());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static boolean canQuery(KeeperProcess keeper) {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", SU_PASSWORD);
+    p.setProperty("connectTimeout", "5");
+    try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + keeper.pgPort + "/postgres", p);
+         var st = c.createStatement(); var rs = st.executeQuery("SELECT 1")) {
+      return rs.next();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  Path secret(String name, String content) throws IOException {
+    Path f = tmp.resolve(name);
+    Files.writeString(f, content + "\n");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    return f;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
