@@ -19,7 +19,8 @@ sealed interface Action {
   /** Start PostgreSQL; a synchronous master starts behind the restart gate (design §3). */
   record Start(boolean closeRestartGate, String reason) implements Action {}
 
-  record Restart(String reason) implements Action {}
+  /** Restart PostgreSQL; a synchronous master comes back behind the restart gate. */
+  record Restart(boolean closeRestartGate, String reason) implements Action {}
 
   record Reload(String reason) implements Action {}
 

@@ -48,7 +48,11 @@ final class ActionExecutor {
       }
       removeStalePidFile();
       pg.start(ready);
-    } else if (action instanceof Action.Restart) {
+    } else if (action instanceof Action.Restart a) {
+      if (a.closeRestartGate()) {
+        writeFile("pg_hba.conf", wanted.hbaGated());
+        state.setRestartGateClosed(true);
+      }
       pg.restart(PgServer.StopMode.FAST, ready);
     } else if (action instanceof Action.Reload) {
       pg.reload();

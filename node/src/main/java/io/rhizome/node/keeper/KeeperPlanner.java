@@ -78,6 +78,13 @@ final class KeeperPlanner {
       return Plan.of(createDb(a, local, obs, db));
     }
 
+    long expectedSystem = db.getStatus().getSystemId();
+    if (expectedSystem != 0 && obs.systemId() != 0 && expectedSystem != obs.systemId()) {
+      return Plan.of(List.of(new Action.Refuse("PGDATA holds database system " + Long.toUnsignedString(obs.systemId())
+          + " but db " + db.getUid() + " is system " + Long.toUnsignedString(expectedSystem)
+          + ": refusing to touch it (a data dir of another cluster?); 'rhizomectl reinit' rebuilds it")));
+    }
+
     // Files first: every start, reload and promote below reads them.
     boolean gateClosed = rt.restartGateClosed();
     if (gateClosed && allInSync(spec, obs)) {
@@ -117,7 +124,7 @@ final class KeeperPlanner {
         return Plan.of(actions);
       }
       if (!obs.running()) {
-        boolean gate = spec.getSynchronousReplication() && spec.getSynchronousStandbysCount() > 0;
+        boolean gate = behindGate(spec);
         actions.add(new Action.Start(gate, "PostgreSQL is not running: starting the master"
             + (gate ? " behind the restart gate until its synchronous standbys are in sync" : "")));
         return Plan.of(actions);
@@ -218,6 +225,11 @@ final class KeeperPlanner {
     return "pg_rewind is not possible";
   }
 
+  /** A synchronous master (re)starts behind the gate: only the superuser and replication get in. */
+  private static boolean behindGate(DbSpec spec) {
+    return spec.getRole() == DbRole.MASTER && spec.getSynchronousReplication() && spec.getSynchronousStandbysCount() > 0;
+  }
+
   private static boolean allInSync(DbSpec spec, Observed obs) {
     return obs.syncInSync().containsAll(spec.getSynchronousStandbysList());
   }
@@ -250,7 +262,7 @@ final class KeeperPlanner {
   private static void restarts(EffectiveSpec spec, LocalDbState local, Db db, Observed obs, List<Action> actions) {
     long asked = db.getSpec().getRestartRequest();
     if (asked > local.restartDone()) {
-      actions.add(new Action.Restart("restart requested with 'rhizomectl restart': restarting PostgreSQL"));
+      actions.add(new Action.Restart(behindGate(db.getSpec()), "restart requested with 'rhizomectl restart': restarting PostgreSQL"));
       actions.add(new Action.MarkRestartDone(asked, "restart request " + asked + " done"));
       return;
     }
@@ -259,7 +271,7 @@ final class KeeperPlanner {
     }
     boolean recovery = obs.pendingRestart().stream().anyMatch(RECOVERY_PARAMETERS::contains);
     if (recovery || db.getSpec().getAutomaticPgRestart()) {
-      actions.add(new Action.Restart("parameters " + obs.pendingRestart() + " need a restart: restarting PostgreSQL"));
+      actions.add(new Action.Restart(behindGate(db.getSpec()), "parameters " + obs.pendingRestart() + " need a restart: restarting PostgreSQL"));
     }
   }
 

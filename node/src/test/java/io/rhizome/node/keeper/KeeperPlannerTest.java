@@ -209,6 +209,9 @@ class KeeperPlannerTest {
         row("sync master starts behind the restart gate",
             read(master("m1", 3, b -> b.setSynchronousReplication(true).addSynchronousStandbys("s1"))),
             holds("m1", 3), stopped(primary()), "Start:gate"),
+        row("sync master restarted on request goes behind the gate",
+            read(master("m1", 3, b -> b.setSynchronousReplication(true).addSynchronousStandbys("s1").setRestartRequest(9))),
+            holds("m1", 3), primary(), "Restart:gate", "MarkRestartDone"),
         row("restart gate opens once the sync standbys are in sync",
             read(master("m1", 3, b -> b.setSynchronousReplication(true).addSynchronousStandbys("s1").addFollowers("s1"))),
             holds("m1", 3), with(primary(), o -> o.hba(HBA_GATED).inSync("s1").slots("rhizome_s1")),
@@ -223,6 +226,9 @@ class KeeperPlannerTest {
             holds("m1", 3), stopped(primary()), "idle:planned switchover"),
         row("fenced master: the store answers again", read(m), holds("m1", 3), stopped(primary()),
             new KeeperRuntime(Duration.ZERO, true, false), "Unfence"),
+        row("a data dir of another database system is refused, not started",
+            read(m.toBuilder().setStatus(io.rhizome.proto.cluster.DbStatus.newBuilder().setSystemId(7L)).build()),
+            holds("m1", 3), stopped(primary()), "Refuse"),
         row("unhealthy but running: wait, do not act", read(m), holds("m1", 3), with(primary(), o -> o.unhealthy()),
             "idle:does not answer"),
         // --- standby
@@ -266,6 +272,9 @@ class KeeperPlannerTest {
       return kind + ":" + d.name();
     }
     if (a instanceof Action.Start s && s.closeRestartGate()) {
+      return kind + ":gate";
+    }
+    if (a instanceof Action.Restart r && r.closeRestartGate()) {
       return kind + ":gate";
     }
     return kind;

@@ -1,0 +1,83 @@
+package io.rhizome.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rhizome.node.common.RefusedException;
+import io.rhizome.proto.cluster.Cluster;
+import io.rhizome.proto.cluster.ClusterData;
+import io.rhizome.proto.cluster.ClusterStatus;
+import io.rhizome.proto.cluster.Db;
+import io.rhizome.proto.cluster.DbRole;
+import io.rhizome.proto.cluster.DbSpec;
+import io.rhizome.proto.cluster.DbStatus;
+import io.rhizome.proto.cluster.FollowConfig;
+import io.rhizome.proto.cluster.InitMode;
+import io.rhizome.proto.cluster.Keeper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClusterEditsTest {
+
+  /** k0 holds master m1 (sync standby s2), k1 standby s1, k2 standby s2, k3 registered without a db. */
+  static ClusterData cluster() {
+    return ClusterData.newBuilder()
+        .setCluster(Cluster.newBuilder().setUid("c").setStatus(ClusterStatus.newBuilder().setMasterDbUid("m1")))
+        .putKeepers("k3", Keeper.newBuilder().setId("k3").build())
+        .putDbs("m1", Db.newBuilder().setUid("m1").setGeneration(4).setSpec(DbSpec.newBuilder().setKeeperId("k0")
+            .setRole(DbRole.MASTER).addFollowers("s1").addFollowers("s2").addSynchronousStandbys("s2")).build())
+        .putDbs("s1", standby("s1", "k1"))
+        .putDbs("s2", standby("s2", "k2"))
+        .build();
+  }
+
+  static Db standby(String uid, String keeper) {
+    return Db.newBuilder().setUid(uid).setGeneration(2).setSpec(DbSpec.newBuilder().setKeeperId(keeper)
+        .setRole(DbRole.STANDBY).setInitMode(InitMode.RESYNC)
+        .setFollowConfig(FollowConfig.newBuilder().setType(FollowConfig.Type.INTERNAL).setDbUid("m1")))
+        .setStatus(DbStatus.newBuilder().setHealthy(true)).build();
+  }
+
+  @Test
+  void restartBumpsTheRequestAndTheGeneration() {
+    ClusterData next = ClusterEdits.requestRestart(cluster(), "k1", 1000);
+    Db s1 = next.getDbsOrThrow("s1");
+    assertEquals(1000, s1.getSpec().getRestartRequest());
+    assertEquals(3, s1.getGeneration());
+    // a second request in the same millisecond is still a new request
+    assertEquals(1001, ClusterEdits.requestRestart(next, "k1", 1000).getDbsOrThrow("s1").getSpec().getRestartRequest());
+    assertEquals(cluster(), cluster(), "inputs are immutable values");
+  }
+
+  @Test
+  void unknownKeepersAndKeepersWithoutADbAreRefused() {
+    RefusedException unknown = assertThrows(RefusedException.class, () -> ClusterEdits.requestRestart(cluster(), "k9", 1));
+    assertTrue(unknown.getMessage().contains("no keeper 'k9'"), unknown.getMessage());
+    RefusedException noDb = assertThrows(RefusedException.class, () -> ClusterEdits.reinit(cluster(), "k3", "n1"));
+    assertTrue(noDb.getMessage().contains("has no db yet"), noDb.getMessage());
+  }
+
+  @Test
+  void reinitReplacesTheStandbyDbAndTheMastersSlot() {
+    ClusterData next = ClusterEdits.reinit(cluster(), "k1", "n1");
+    assertFalse(next.containsDbs("s1"));
+    Db n1 = next.getDbsOrThrow("n1");
+    assertEquals("k1", n1.getSpec().getKeeperId());
+    assertEquals(InitMode.RESYNC, n1.getSpec().getInitMode());
+    assertTrue(n1.getSpec().getResyncFromScratch());
+    assertEquals("m1", n1.getSpec().getFollowConfig().getDbUid());
+    assertFalse(n1.hasStatus(), "a new db has no reported status yet");
+    assertEquals(List.of("n1", "s2"), next.getDbsOrThrow("m1").getSpec().getFollowersList());
+    assertEquals(5, next.getDbsOrThrow("m1").getGeneration());
+  }
+
+  @Test
+  void reinitRefusesTheMasterAndSynchronousStandbys() {
+    RefusedException master = assertThrows(RefusedException.class, () -> ClusterEdits.reinit(cluster(), "k0", "n1"));
+    assertTrue(master.getMessage().contains("holds the master db m1"), master.getMessage());
+    RefusedException sync = assertThrows(RefusedException.class, () -> ClusterEdits.reinit(cluster(), "k2", "n1"));
+    assertTrue(sync.getMessage().contains("synchronous standby"), sync.getMessage());
+  }
+}
