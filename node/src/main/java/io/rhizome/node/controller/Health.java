@@ -1,0 +1,42 @@
+package io.rhizome.node.controller;
+
+import io.rhizome.proto.cluster.Db;
+import io.rhizome.proto.cluster.DbRole;
+import io.rhizome.proto.cluster.Keeper;
+import java.util.Optional;
+
+/** When the master counts as failed (issue #4): any one of four signs. */
+final class Health {
+  private Health() {}
+
+  /** Why the master has failed, or empty while it is fine. Updates the timers as a side effect on the round. */
+  static Optional<String> masterFailure(Round r, Db master) {
+    String keeperId = master.getSpec().getKeeperId();
+    Keeper keeper = r.cd.getKeepersMap().get(keeperId);
+    if (keeper != null && keeper.getStatus().getForceFail()) {
+      return Optional.of("rhizomectl failkeeper " + keeperId);
+    }
+    if (!r.alive(keeperId)) {
+      // the info key has a TTL of failInterval: its absence already waited that long
+      return Optional.of("keeper " + keeperId + "'s info expired");
+    }
+    if (!r.healthy(master)) {
+      long since = r.unhealthySince.computeIfAbsent(master.getUid(), k -> r.now());
+      if (r.now() - since >= r.spec.failInterval().toMillis()) {
+        return Optional.of("PostgreSQL reported unhealthy for " + (r.now() - since) + " ms");
+      }
+    } else {
+      r.unhealthySince.remove(master.getUid());
+    }
+    if (!r.convergedAs(master, DbRole.MASTER)) {
+      String key = Round.generationKey(master);
+      long since = r.unconvergedSince.computeIfAbsent(key, k -> r.now());
+      if (r.now() - since >= r.spec.convergenceTimeout().toMillis()) {
+        return Optional.of("did not converge to generation " + master.getGeneration() + " within convergenceTimeout");
+      }
+    } else {
+      r.unconvergedSince.keySet().removeIf(k -> k.startsWith(master.getUid() + "@"));
+    }
+    return Optional.empty();
+  }
+}
