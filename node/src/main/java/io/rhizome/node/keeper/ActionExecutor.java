@@ -58,6 +58,11 @@ final class ActionExecutor {
       pg.reload();
     } else if (action instanceof Action.Promote) {
       pg.promote(ready);
+      // promotion does not wait for its checkpoint; until one runs, pg_control still names the old
+      // timeline and pg_rewind against this server wrongly finds "no rewind required"
+      try (PgSession s = session(spec)) {
+        s.checkpoint();
+      }
     } else if (action instanceof Action.InitNew a) {
       initNew(a.db(), wanted, spec);
     } else if (action instanceof Action.AdoptExisting a) {

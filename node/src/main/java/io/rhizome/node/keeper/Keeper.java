@@ -60,6 +60,8 @@ final class Keeper implements AutoCloseable {
   private volatile boolean stopping;
   private volatile EffectiveSpec spec = DEFAULTS;
   private volatile InstanceObserver.Observation lastObservation;
+  /** The db the data dir held when {@link #lastObservation} was taken. */
+  private volatile String observedDbUid = "";
   /** When the last store call that succeeded started: the self-fence clock runs from here. */
   private volatile long lastStoreOkNanos = System.nanoTime();
   private volatile String knownClusterUid;
@@ -170,7 +172,9 @@ final class Keeper implements AutoCloseable {
       read = new StoreRead.Unreachable(e.getMessage());
     }
     EffectiveSpec current = spec;
+    String dbBefore = state.local().dbUid();
     InstanceObserver.Observation o = observer.observe(current.requestTimeout());
+    observedDbUid = dbBefore;
     lastObservation = o;
     learnRefusedParameters(o);
     WantedFiles wanted = wantedFiles(read, o);
@@ -325,8 +329,11 @@ final class Keeper implements AutoCloseable {
   KeeperInfo info() {
     InstanceObserver.Observation o = lastObservation;
     LocalDbState local = state.local();
-    var pgState = (o == null ? io.rhizome.proto.cluster.PostgresState.newBuilder()
-        : o.reported().toBuilder())
+    // an observation describes the db the data dir held when it was taken; during an initdb or a
+    // resync, or once the keeper holds another db, it describes nothing the controller may use
+    boolean current = o != null && !local.initializing() && local.dbUid().equals(observedDbUid);
+    var pgState = (current ? o.reported().toBuilder() : io.rhizome.proto.cluster.PostgresState.newBuilder()
+            .setInitialized(o != null && o.reported().getInitialized()))
         .setDbUid(local.dbUid())
         .setGeneration(local.generation())
         .setListenAddress(settings.pgAdvertiseAddress())

@@ -20,11 +20,18 @@ final class Sentinel implements AutoCloseable {
   private final SentinelSettings settings;
   private final DataDirLock lock;
   private final StoreServer store;
+  private final io.rhizome.store.StoreClient controllerClient;
+  private final io.rhizome.node.controller.ControllerLoop controller;
 
   private Sentinel(SentinelSettings settings, DataDirLock lock, StoreServer store) {
     this.settings = settings;
     this.lock = lock;
     this.store = store;
+    // the controller talks to the store like any client: its writes go through Raft too
+    this.controllerClient = io.rhizome.store.StoreClient.connect(
+        io.rhizome.store.StoreClientConfig.of(settings.peers()).withTls(settings.tls()));
+    this.controller = new io.rhizome.node.controller.ControllerLoop(controllerClient, settings.clusterName(),
+        store::isLeaderReady, settings.initialClusterSpec(), settings.freshCluster()).start();
   }
 
   /** Checks everything that can be checked before writing anything, then starts. */
@@ -88,6 +95,8 @@ final class Sentinel implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
+      controller.close();
+      controllerClient.close();
       store.close();
     } finally {
       lock.close();

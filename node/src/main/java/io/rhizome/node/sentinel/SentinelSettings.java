@@ -17,4 +17,15 @@ record SentinelSettings(
     Duration electionTimeout,
     long snapshotThreshold,
     boolean join,
-    Optional<TlsFiles> tls) {}
+    Optional<TlsFiles> tls,
+    Optional<io.rhizome.proto.cluster.ClusterSpec> initialClusterSpec,
+    java.util.function.Function<io.rhizome.proto.cluster.ClusterSpec, io.rhizome.proto.cluster.ClusterData> freshCluster) {
+
+  SentinelSettings(String clusterName, PeerAddress self, List<PeerAddress> peers, String listenAddress, Path dataDir,
+      Duration electionTimeout, long snapshotThreshold, boolean join, Optional<TlsFiles> tls) {
+    this(clusterName, self, peers, listenAddress, dataDir, electionTimeout, snapshotThreshold, join, tls,
+        Optional.empty(), spec -> {
+          throw new IllegalStateException("no initial cluster spec");
+        });
+  }
+}
