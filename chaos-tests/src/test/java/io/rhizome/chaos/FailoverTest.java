@@ -128,6 +128,56 @@ class FailoverTest {
     masterKeeper.start();
     await().atMost(CONVERGE).until(() -> "101".equals(queryOrNull(masterKeeper, "SELECT count(*) FROM t"))
         && "t".equals(queryOrNull(masterKeeper, "SELECT pg_is_in_recovery()")));
+    await().atMost(CONVERGE).until(() -> clusterData(store, keys).getDbsMap().values().stream()
+        .filter(d -> d.getSpec().getKeeperId().equals(masterKeeper.id))
+        .anyMatch(d -> d.getStatus().getHealthy() && d.getStatus().getCurrentGeneration() == d.getGeneration()));
+
+    // rhizomectl status shows the new master
+    String status = ctl(endpoints, "status", "--format", "json");
+    assertTrue(status.contains("\"keeper\":\"" + standbyKeeper.id + "\""), status);
+
+    // a planned switchover back, while a client writes: every acknowledged row survives
+    List<Integer> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread writer = new Thread(() -> {
+      for (int i = 1000; i < 100_000; i++) {
+        try {
+          execute(standbyKeeper, "INSERT INTO t VALUES (" + i + ")");
+          acked.add(i);
+        } catch (Exception e) {
+          return; // the old master stopped taking writes
+        }
+      }
+    });
+    writer.start();
+    await().atMost(CONVERGE).until(() -> acked.size() >= 20);
+    String switched = ctl(endpoints, "switchover", "--to", masterKeeper.id, "--timeout", "60s");
+    writer.join(60_000);
+    assertTrue(switched.startsWith("switched over to keeper " + masterKeeper.id), switched);
+    assertEquals(Integer.toString(101 + acked.size()), queryOrNull(masterKeeper, "SELECT count(*) FROM t"),
+        "every acknowledged write is on the new master");
+    assertEquals("f", queryOrNull(masterKeeper, "SELECT pg_is_in_recovery()"));
+    await().atMost(CONVERGE).until(() -> "t".equals(queryOrNull(standbyKeeper, "SELECT pg_is_in_recovery()")));
+
+    // paused: a failed master is not replaced; resumed: it is
+    ctl(endpoints, "pause");
+    ctl(endpoints, "failkeeper", masterKeeper.id);
+    assertTrue(ctl(endpoints, "status").contains("PAUSED"));
+    ctl(endpoints, "resume");
+    await().atMost(CONVERGE).until(() -> routedMaster(store, keys)
+        .map(m -> m.getSpec().getKeeperId().equals(standbyKeeper.id)).orElse(false));
+    assertTrue(ctl(endpoints, "history").contains("switchover"));
+  }
+
+  /** Runs rhizomectl in this JVM, as bin/rhizomectl would; fails the test on a non-zero exit. */
+  static String ctl(String endpoints, String... args) {
+    List<String> all = new ArrayList<>(List.of("ctl", "--cluster-name", CLUSTER, "--store-endpoints", endpoints));
+    all.addAll(List.of(args));
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int exit = io.rhizome.cli.Main.run(all.toArray(String[]::new), "rhizome",
+        new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+    assertEquals(0, exit, "rhizomectl " + String.join(" ", args) + ": " + err);
+    return out.toString();
   }
 
   KeeperProcess keeper(String id, String endpoints, Path su, Path repl) throws IOException {

@@ -8,13 +8,15 @@ import picocli.CommandLine.Mixin;
 @Command(name = "ctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = {"rhizomectl: look at and change a Rhizome cluster.",
         "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_STORE_ENDPOINTS."},
-    subcommands = {SentinelCtl.class, KeeperCtl.RestartCmd.class, KeeperCtl.ReinitCmd.class})
+    subcommands = {SentinelCtl.class, ClusterCtl.StatusCmd.class, ClusterCtl.SwitchoverCmd.class,
+        ClusterCtl.FailKeeperCmd.class, ClusterCtl.RemoveKeeperCmd.class, ClusterCtl.PauseCmd.class,
+        ClusterCtl.ResumeCmd.class, ClusterCtl.HistoryCmd.class, KeeperCtl.RestartCmd.class, KeeperCtl.ReinitCmd.class})
 final class RhizomeCtl implements Runnable {
   @Mixin StoreOptions store;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this),
-        "missing command: use 'sentinel list|add|remove', 'restart KEEPER' or 'reinit KEEPER' (see --help)");
+        "missing command: use status, switchover, failkeeper, removekeeper, pause, resume, history, restart, reinit or sentinel (see --help)");
   }
 }

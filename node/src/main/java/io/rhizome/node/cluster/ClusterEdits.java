@@ -6,6 +6,9 @@ import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.DbSpec;
 import io.rhizome.proto.cluster.InitMode;
+import io.rhizome.proto.cluster.ClusterStatus;
+import io.rhizome.proto.cluster.Keeper;
+import io.rhizome.proto.cluster.SwitchoverRequest;
 import java.util.List;
 
 /**
@@ -69,6 +72,66 @@ public final class ClusterEdits {
       }
     }
     return next.build();
+  }
+
+  /** {@code rhizomectl failkeeper K}: the controller treats the keeper as failed once. */
+  public static ClusterData failKeeper(ClusterData cd, String keeperId) {
+    Keeper k = cd.getKeepersMap().get(keeperId);
+    if (k == null) {
+      throw new RefusedException("there is no keeper '" + keeperId + "' in cluster data (known: "
+          + String.join(", ", cd.getKeepersMap().keySet()) + ")");
+    }
+    return cd.toBuilder().putKeepers(keeperId, k.toBuilder().setStatus(k.getStatus().toBuilder().setForceFail(true))
+        .build()).build();
+  }
+
+  /** {@code rhizomectl switchover [--to K]}: asks the controller for a planned switchover. */
+  public static ClusterData requestSwitchover(ClusterData cd, String targetKeeper, long wallMillis) {
+    var status = cd.getCluster().getStatus();
+    if (status.getPhase() != ClusterStatus.Phase.NORMAL || status.getMasterDbUid().isEmpty()) {
+      throw new RefusedException("the cluster has no running master yet: nothing to switch over from");
+    }
+    if (status.hasFailover()) {
+      throw new RefusedException("a " + (status.getFailover().getPlanned() ? "switchover" : "failover")
+          + " is already under way (" + status.getFailover().getReason() + ")");
+    }
+    if (status.getPaused()) {
+      throw new RefusedException("the cluster is paused: 'rhizomectl resume' first");
+    }
+    if (!targetKeeper.isEmpty()) {
+      Db target = dbOf(cd, targetKeeper);
+      if (target.getUid().equals(status.getMasterDbUid())) {
+        throw new RefusedException("keeper '" + targetKeeper + "' already holds the master");
+      }
+    }
+    return cd.toBuilder().setCluster(cd.getCluster().toBuilder().setStatus(status.toBuilder()
+        .setSwitchoverRequest(SwitchoverRequest.newBuilder().setTargetKeeper(targetKeeper)
+            .setRequestedAtMillis(wallMillis)))).build();
+  }
+
+  /** {@code rhizomectl removekeeper K}: forgets a keeper and its db; refused for the master. */
+  public static ClusterData removeKeeper(ClusterData cd, String keeperId) {
+    if (!cd.getKeepersMap().containsKey(keeperId) && cd.getDbsMap().values().stream()
+        .noneMatch(d -> d.getSpec().getKeeperId().equals(keeperId))) {
+      throw new RefusedException("there is no keeper '" + keeperId + "' in cluster data");
+    }
+    ClusterData.Builder next = cd.toBuilder().removeKeepers(keeperId);
+    for (Db d : cd.getDbsMap().values()) {
+      if (d.getSpec().getKeeperId().equals(keeperId)) {
+        if (d.getUid().equals(cd.getCluster().getStatus().getMasterDbUid())) {
+          throw new RefusedException("keeper '" + keeperId + "' holds the master db " + d.getUid()
+              + ": switch over to another keeper first");
+        }
+        next.removeDbs(d.getUid());
+      }
+    }
+    return next.build();
+  }
+
+  /** {@code rhizomectl pause|resume}. */
+  public static ClusterData setPaused(ClusterData cd, boolean paused) {
+    return cd.toBuilder().setCluster(cd.getCluster().toBuilder().setStatus(cd.getCluster().getStatus().toBuilder()
+        .setPaused(paused))).build();
   }
 
   private static ClusterData bump(ClusterData cd, Db db, DbSpec spec) {

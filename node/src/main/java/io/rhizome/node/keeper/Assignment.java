@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param db the db assigned to this keeper, if any
  * @param followed the db it must stream from (standby with internal follow config)
  * @param master the cluster's master db, when another keeper holds it (pg_rewind's source)
+ * @param paused {@code rhizomectl pause}: leave PostgreSQL as it is
  */
 record Assignment(
     String clusterUid,
@@ -20,4 +21,11 @@ record Assignment(
     Optional<Db> db,
     Optional<Peer> followed,
     Optional<Peer> master,
-    EffectiveSpec spec) {}
+    EffectiveSpec spec,
+    boolean paused) {
+
+  Assignment(String clusterUid, boolean registered, boolean bootAcknowledged, Optional<Db> db,
+      Optional<Peer> followed, Optional<Peer> master, EffectiveSpec spec) {
+    this(clusterUid, registered, bootAcknowledged, db, followed, master, spec, false);
+  }
+}

@@ -33,7 +33,8 @@ final class AssignmentReader {
         keeper != null,
         keeper != null && bootUuid.equals(keeper.getStatus().getBootUuid()),
         db, followed, master,
-        EffectiveSpec.of(cd.getCluster().getSpec()));
+        EffectiveSpec.of(cd.getCluster().getSpec()),
+        cd.getCluster().getStatus().getPaused());
   }
 
   static Peer peer(Db d) {

@@ -43,6 +43,9 @@ final class KeeperPlanner {
     if (!a.registered()) {
       return Plan.idle("waiting for the controller to register this keeper");
     }
+    if (a.paused()) {
+      return Plan.idle("cluster paused ('rhizomectl resume' ends it): leaving PostgreSQL as it is");
+    }
     if (a.db().isEmpty()) {
       if (obs.running()) {
         return Plan.of(List.of(new Action.Stop(StopMode.FAST,

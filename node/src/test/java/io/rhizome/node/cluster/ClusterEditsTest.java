@@ -80,4 +80,37 @@ class ClusterEditsTest {
     RefusedException sync = assertThrows(RefusedException.class, () -> ClusterEdits.reinit(cluster(), "k2", "n1"));
     assertTrue(sync.getMessage().contains("synchronous standby"), sync.getMessage());
   }
+
+  static ClusterData normal() {
+    ClusterData c = cluster();
+    return c.toBuilder().setCluster(c.getCluster().toBuilder().setStatus(c.getCluster().getStatus().toBuilder()
+        .setPhase(ClusterStatus.Phase.NORMAL))).putKeepers("k0", Keeper.newBuilder().setId("k0").build()).build();
+  }
+
+  @Test
+  void failkeeperMarksTheKeeper() {
+    assertTrue(ClusterEdits.failKeeper(normal(), "k0").getKeepersOrThrow("k0").getStatus().getForceFail());
+    assertThrows(RefusedException.class, () -> ClusterEdits.failKeeper(normal(), "k9"));
+  }
+
+  @Test
+  void switchoverRequestsAreRefusedWithAReason() {
+    ClusterData asked = ClusterEdits.requestSwitchover(normal(), "k1", 5);
+    assertEquals("k1", asked.getCluster().getStatus().getSwitchoverRequest().getTargetKeeper());
+    RefusedException toMaster = assertThrows(RefusedException.class, () -> ClusterEdits.requestSwitchover(normal(), "k0", 5));
+    assertTrue(toMaster.getMessage().contains("already holds the master"), toMaster.getMessage());
+    RefusedException paused = assertThrows(RefusedException.class,
+        () -> ClusterEdits.requestSwitchover(ClusterEdits.setPaused(normal(), true), "k1", 5));
+    assertTrue(paused.getMessage().contains("paused"), paused.getMessage());
+    RefusedException init = assertThrows(RefusedException.class, () -> ClusterEdits.requestSwitchover(cluster(), "", 5));
+    assertTrue(init.getMessage().contains("no running master"), init.getMessage());
+  }
+
+  @Test
+  void removekeeperRefusesTheMasterAndDropsAStandby() {
+    RefusedException master = assertThrows(RefusedException.class, () -> ClusterEdits.removeKeeper(normal(), "k0"));
+    assertTrue(master.getMessage().contains("holds the master"), master.getMessage());
+    ClusterData next = ClusterEdits.removeKeeper(normal(), "k1");
+    assertFalse(next.containsDbs("s1"));
+  }
 }

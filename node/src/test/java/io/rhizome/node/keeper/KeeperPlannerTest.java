@@ -150,6 +150,9 @@ class KeeperPlannerTest {
         row("not registered", new StoreRead.Read(new Assignment("c1", false, false, Optional.empty(), Optional.empty(),
             Optional.empty(), EffectiveSpec.of(ClusterSpec.getDefaultInstance()))), LocalDbState.EMPTY, Observed.empty(),
             "idle:register"),
+        row("paused: a crashed master is left as it is", new StoreRead.Read(new Assignment("c1", true, true,
+            Optional.of(m), Optional.empty(), Optional.empty(), EffectiveSpec.of(ClusterSpec.getDefaultInstance()), true)),
+            holds("m1", 3), stopped(primary()), "idle:paused"),
         row("no db: nothing running", read(null), LocalDbState.EMPTY, Observed.empty(), "idle:no db assigned"),
         row("no db: a running instance is stopped", read(null), holds("old", 1), primary(), "Stop"),
         // --- boot acknowledgement and stale primaries

@@ -1,0 +1,246 @@
+package io.rhizome.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.rhizome.cluster.ClusterKeys;
+import io.rhizome.node.cluster.ClusterDataStore;
+import io.rhizome.node.cluster.ClusterEdits;
+import io.rhizome.node.common.DurationText;
+import io.rhizome.node.common.RefusedException;
+import io.rhizome.node.common.UsageException;
+import io.rhizome.proto.cluster.ClusterData;
+import io.rhizome.proto.cluster.HistoryEntry;
+import io.rhizome.proto.cluster.KeeperInfo;
+import io.rhizome.proto.cluster.ProxyInfo;
+import io.rhizome.proto.store.KeyValue;
+import io.rhizome.proto.store.StatusReply;
+import io.rhizome.store.StoreClient;
+import io.rhizome.store.StoreException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** rhizomectl commands about the cluster as a whole: status, failover, switchover, pause. */
+final class ClusterCtl {
+  private ClusterCtl() {}
+
+  static ClusterData current(RhizomeCtl ctl, StoreClient client) {
+    return KeeperCtl.clusterData(ctl, client).read().map(ClusterDataStore.Versioned::data)
+        .orElseThrow(() -> new RefusedException("cluster '" + ctl.store.clusterName
+            + "' is not initialised (run 'rhizomectl init' first)"));
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "The cluster at a glance.")
+  static final class StatusCmd implements Callable<Integer> {
+    @ParentCommand RhizomeCtl ctl;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--format", defaultValue = "table", description = "table or json")
+    String format;
+
+    @Override
+    public Integer call() {
+      if (!format.equals("table") && !format.equals("json")) {
+        throw new UsageException("--format " + format + " is not table or json");
+      }
+      try (StoreClient client = ctl.store.connect()) {
+        ClusterData cd = current(ctl, client);
+        ClusterKeys keys = new ClusterKeys(ctl.store.clusterName);
+        Map<String, KeeperInfo> keepers = new HashMap<>();
+        for (KeyValue kv : client.list(keys.keepersPrefix()).getKvsList()) {
+          parse(kv, KeeperInfo.parser()).ifPresent(i -> keepers.put(i.getKeeperId(), i));
+        }
+        Map<String, ProxyInfo> proxies = new HashMap<>();
+        for (KeyValue kv : client.list(keys.proxiesPrefix()).getKvsList()) {
+          parse(kv, ProxyInfo.parser()).ifPresent(p -> proxies.put(p.getProxyId(), p));
+        }
+        Optional<StatusReply> store;
+        try {
+          store = Optional.of(client.status());
+        } catch (StoreException e) {
+          store = Optional.empty();
+        }
+        Map<String, Object> view = StatusView.build(ctl.store.clusterName, cd, keepers, proxies, store);
+        var out = spec.commandLine().getOut();
+        out.println(format.equals("json") ? Json.write(view) : StatusView.text(ctl.store.clusterName, view));
+        out.flush();
+      }
+      return 0;
+    }
+  }
+
+  static <T> Optional<T> parse(KeyValue kv, com.google.protobuf.Parser<T> parser) {
+    try {
+      return Optional.of(parser.parseFrom(kv.getValue()));
+    } catch (InvalidProtocolBufferException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Applies one cluster-data edit and prints what it did. */
+  abstract static class EditCmd implements Callable<Integer> {
+    @ParentCommand RhizomeCtl ctl;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    abstract ClusterData edit(ClusterData cd);
+
+    abstract String done();
+
+    @Override
+    public Integer call() {
+      try (StoreClient client = ctl.store.connect()) {
+        KeeperCtl.clusterData(ctl, client).update(this::edit);
+        spec.commandLine().getOut().println(done());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "failkeeper", mixinStandardHelpOptions = true,
+      description = "Treats a keeper as failed once: if it holds the master, the controller fails over.")
+  static final class FailKeeperCmd extends EditCmd {
+    @Parameters(paramLabel = "KEEPER") String keeper;
+
+    ClusterData edit(ClusterData cd) {
+      return ClusterEdits.failKeeper(cd, keeper);
+    }
+
+    String done() {
+      return "keeper " + keeper + " marked failed; 'rhizomectl status' shows the controller's decision";
+    }
+  }
+
+  @Command(name = "removekeeper", mixinStandardHelpOptions = true,
+      description = "Forgets a keeper and its db (refused for the master).")
+  static final class RemoveKeeperCmd extends EditCmd {
+    @Parameters(paramLabel = "KEEPER") String keeper;
+
+    ClusterData edit(ClusterData cd) {
+      return ClusterEdits.removeKeeper(cd, keeper);
+    }
+
+    String done() {
+      return "keeper " + keeper + " removed from the cluster data";
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true,
+      description = "Maintenance mode: no automatic failover; keepers leave PostgreSQL as it is.")
+  static final class PauseCmd extends EditCmd {
+    ClusterData edit(ClusterData cd) {
+      return ClusterEdits.setPaused(cd, true);
+    }
+
+    String done() {
+      return "paused: no automatic failover until 'rhizomectl resume'";
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Ends maintenance mode.")
+  static final class ResumeCmd extends EditCmd {
+    ClusterData edit(ClusterData cd) {
+      return ClusterEdits.setPaused(cd, false);
+    }
+
+    String done() {
+      return "resumed: the controller acts again";
+    }
+  }
+
+  @Command(name = "switchover", mixinStandardHelpOptions = true,
+      description = {"Planned switchover: fence proxies (they hold new connections), stop writes on the master,",
+          "wait until the target has replayed everything, promote it, route to it. No acknowledged write is lost."})
+  static final class SwitchoverCmd implements Callable<Integer> {
+    @ParentCommand RhizomeCtl ctl;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--to", description = "the keeper to promote (default: the best standby)")
+    String target = "";
+
+    @Option(names = "--timeout", defaultValue = "60s", description = "how long to wait for it; default ${DEFAULT-VALUE}")
+    String timeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      Duration limit;
+      try {
+        limit = DurationText.parse(timeout, "--timeout");
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      try (StoreClient client = ctl.store.connect()) {
+        ClusterDataStore store = KeeperCtl.clusterData(ctl, client);
+        ClusterData asked = store.update(cd -> ClusterEdits.requestSwitchover(cd, target, System.currentTimeMillis()));
+        int historyBefore = asked.getHistoryCount();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+          ClusterData cd = current(ctl, client);
+          if (cd.getHistoryCount() > historyBefore) {
+            HistoryEntry h = cd.getHistory(cd.getHistoryCount() - 1);
+            spec.commandLine().getOut().println("switched over to keeper " + h.getNewMasterKeeper() + " (db "
+                + h.getNewMasterDbUid() + ", timeline " + h.getTimelineId() + ") in " + h.getDurationMillis() + " ms");
+            return 0;
+          }
+          var status = cd.getCluster().getStatus();
+          if (!status.hasSwitchoverRequest() && !status.hasFailover()) {
+            String refused = status.getReasonsList().stream().filter(r -> r.startsWith("switchover")).findFirst()
+                .orElse("the controller did not carry it out");
+            throw new RefusedException(refused);
+          }
+          Thread.sleep(100);
+        }
+        throw new RefusedException("the switchover did not finish within " + timeout
+            + "; 'rhizomectl status' shows where it stands");
+      }
+    }
+  }
+
+  @Command(name = "history", mixinStandardHelpOptions = true, description = "Failovers and switchovers, oldest first.")
+  static final class HistoryCmd implements Callable<Integer> {
+    @ParentCommand RhizomeCtl ctl;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--format", defaultValue = "table", description = "table or json")
+    String format;
+
+    @Override
+    public Integer call() {
+      try (StoreClient client = ctl.store.connect()) {
+        ClusterData cd = current(ctl, client);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (HistoryEntry h : cd.getHistoryList()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("time", Instant.ofEpochMilli(h.getTimeMillis()).toString());
+          row.put("kind", h.getPlanned() ? "switchover" : "failover");
+          row.put("from", h.getOldMasterKeeper() + "/" + h.getOldMasterDbUid());
+          row.put("to", h.getNewMasterKeeper() + "/" + h.getNewMasterDbUid());
+          row.put("timeline", h.getTimelineId());
+          row.put("durationMillis", h.getDurationMillis());
+          row.put("reason", h.getReason());
+          rows.add(row);
+        }
+        var out = spec.commandLine().getOut();
+        if (format.equals("json")) {
+          out.println(Json.write(rows));
+        } else if (rows.isEmpty()) {
+          out.println("no failover or switchover yet");
+        } else {
+          out.println(Table.render(List.of("TIME", "KIND", "FROM", "TO", "TIMELINE", "MS", "REASON"), rows.stream()
+              .map(r -> r.values().stream().map(Object::toString).toList()).toList()));
+        }
+        out.flush();
+      }
+      return 0;
+    }
+  }
+}
