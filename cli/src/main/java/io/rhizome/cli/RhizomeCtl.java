@@ -8,7 +8,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "ctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = {"rhizomectl: look at and change a Rhizome cluster.",
         "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_STORE_ENDPOINTS."},
-    subcommands = {SentinelCtl.class, KeeperCtl.RestartCmd.class, KeeperCtl.ReinitCmd.class})
+    subcommands = {SentinelCtl.class, KeeperCtl.RestartCmd.class, KeeperCtl.ReinitCmd.class,
+        SpecCtl.InitCmd.class, SpecCtl.SpecCmd.class, SpecCtl.UpdateCmd.class, ClusterDataCtl.class})
 final class RhizomeCtl implements Runnable {
   @Mixin StoreOptions store;
 
