@@ -59,4 +59,15 @@ public final class ClusterDataStore {
     throw new RefusedException("the cluster data kept changing while this command tried to update it ("
         + CAS_ATTEMPTS + " attempts); try again");
   }
+
+  /** Writes {@code data} only if there is no cluster data yet; false when there is. */
+  public boolean create(ClusterData data) {
+    // mod revision 0 = "must not exist": two concurrent inits cannot both win
+    return client.compareAndPut(keys.clusterData(), data.toByteArray(), 0, Duration.ZERO).getSucceeded();
+  }
+
+  /** Writes {@code data} whatever is there ({@code init --yes}, {@code clusterdata write --yes}). */
+  public void overwrite(ClusterData data) {
+    client.put(keys.clusterData(), data.toByteArray());
+  }
 }
