@@ -21,10 +21,11 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {SentinelCtl.ListCmd.class, SentinelCtl.AddCmd.class, SentinelCtl.RemoveCmd.class})
 final class SentinelCtl implements Runnable {
   @ParentCommand RhizomeCtl ctl;
+  @CommandLine.Spec CommandLine.Model.CommandSpec self;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this),
+    throw new CommandLine.ParameterException(self.commandLine(),
         "missing command: use 'list', 'add ID=HOST:PORT' or 'remove ID'");
   }
 

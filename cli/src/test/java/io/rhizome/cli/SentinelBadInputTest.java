@@ -74,6 +74,18 @@ class SentinelBadInputTest {
   }
 
   @Test
+  void anInvalidInitialClusterSpecIsRefusedWithTheField() throws IOException {
+    Path spec = tmp.resolve("spec.json");
+    Files.writeString(spec, "{\"initMode\": \"new\", \"failInterval\": \"4x\"}");
+    Path dir = tmp.resolve("data");
+    Outcome o = run(sentinel(dir, "s1", "s1=127.0.0.1:7001", "--initial-cluster-spec", spec.toString()));
+    assertEquals(2, o.exit(), o.err());
+    assertTrue(o.err().contains("--initial-cluster-spec") && o.err().contains("spec.failInterval: \"4x\" is not a duration"),
+        o.err());
+    assertFalse(Files.exists(dir), "nothing written");
+  }
+
+  @Test
   void missingClusterNameNamesTheFlagAndItsVariable() {
     Outcome o = run("sentinel", "--id", "s1", "--data-dir", tmp.resolve("d").toString(),
         "--peers", "s1=127.0.0.1:7001");

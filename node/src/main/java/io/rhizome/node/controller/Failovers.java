@@ -86,6 +86,14 @@ final class Failovers {
       awaitNewMaster(r, f);
       return;
     }
+    Optional<Db> oldMaster = r.db(f.getOldMasterDbUid());
+    if (!f.getPlanned() && oldMaster.isPresent() && r.convergedAs(oldMaster.get(), DbRole.MASTER)
+        && Health.masterFailure(r, oldMaster.get()).isEmpty()) {
+      // nobody was promoted, and the only primary is back: routing to it again is safe
+      r.status().clearFailover();
+      r.say("master db " + f.getOldMasterDbUid() + " is back before any standby was promoted: failover cancelled");
+      return;
+    }
     List<String> waiting = unackedProxies(r, f.getFenceGeneration());
     if (!waiting.isEmpty()) {
       r.say("waiting for proxies " + waiting + " to close their connections (or for their info to expire)");

@@ -189,6 +189,9 @@ final class ActionExecutor {
   }
 
   private void fence(SelfFenceMode mode, EffectiveSpec spec) throws Exception {
+    if (state.fenced()) {
+      return; // the watchdog and the loop may both decide it; once is enough
+    }
     state.setFenced(true);
     if (mode == SelfFenceMode.READ_ONLY) {
       // appended, so it wins over the line above it; the next render after unfencing drops it

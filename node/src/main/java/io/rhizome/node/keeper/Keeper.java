@@ -81,6 +81,12 @@ final class Keeper implements AutoCloseable {
     this.pg = new PgServer(settings.binaries(), dir.pgData(), dir.serverLog());
     this.state = new KeeperState(dir);
     this.knownClusterUid = state.local().clusterUid();
+    long failMillis = state.local().failIntervalMillis();
+    if (failMillis > 0) {
+      // until the store answers, fence on the cluster's own failInterval, not the default
+      this.spec = EffectiveSpec.of(ClusterSpec.newBuilder()
+          .setFailInterval(io.rhizome.cluster.Durations.toProto(Duration.ofMillis(failMillis))).build());
+    }
     ConnInfo local = ConnInfo.of(localHost(settings.pgListenAddress()), settings.pgPort(), settings.suUsername(), "postgres");
     this.observer = new InstanceObserver(pg, local, settings.suPassword());
     this.executor = new ActionExecutor(pg, dir, settings, state, local);
@@ -228,6 +234,9 @@ final class Keeper implements AutoCloseable {
     }
     Assignment a = AssignmentReader.read(cd, settings.keeperId(), bootUuid);
     spec = a.spec();
+    if (a.spec().failInterval().toMillis() != state.local().failIntervalMillis()) {
+      state.updateLocal(l -> l.withFailInterval(a.spec().failInterval().toMillis()));
+    }
     if (!a.clusterUid().isEmpty() && !a.clusterUid().equals(knownClusterUid)) {
       knownClusterUid = a.clusterUid();
       state.updateLocal(l -> l.withClusterUid(a.clusterUid()));

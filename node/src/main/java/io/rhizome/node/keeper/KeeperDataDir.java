@@ -126,7 +126,8 @@ final class KeeperDataDir {
         p.getProperty("db-uid", ""),
         Long.parseLong(p.getProperty("generation", "0")),
         Boolean.parseBoolean(p.getProperty("initializing", "false")),
-        Long.parseLong(p.getProperty("restart-done", "0")));
+        Long.parseLong(p.getProperty("restart-done", "0")),
+        Long.parseLong(p.getProperty("fail-interval-ms", "0")));
   }
 
   void writeDbState(LocalDbState s) {
@@ -136,6 +137,7 @@ final class KeeperDataDir {
     p.setProperty("generation", Long.toString(s.generation()));
     p.setProperty("initializing", Boolean.toString(s.initializing()));
     p.setProperty("restart-done", Long.toString(s.restartDone()));
+    p.setProperty("fail-interval-ms", Long.toString(s.failIntervalMillis()));
     PropertiesFiles.write(dir.resolve(DB_STATE_FILE), p, "The db this keeper's PGDATA holds: do not edit");
   }
 }

@@ -48,6 +48,10 @@ public final class SentinelCommand implements Callable<Integer> {
       description = "take a snapshot every N log entries; default ${DEFAULT-VALUE}")
   long snapshotThreshold;
 
+  @Option(names = "--initial-cluster-spec",
+      description = "cluster spec JSON file: the leader initialises the cluster with it when the store has no cluster data")
+  Path initialClusterSpec;
+
   @Mixin TlsOptions tls;
 
   @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
@@ -86,10 +90,26 @@ public final class SentinelCommand implements Callable<Integer> {
     if (snapshotThreshold < 10) {
       throw new UsageException("--snapshot-threshold " + snapshotThreshold + " is too small (use 10 or more)");
     }
+    java.util.Optional<io.rhizome.proto.cluster.ClusterSpec> initialSpec = java.util.Optional.empty();
+    if (initialClusterSpec != null) {
+      String text;
+      try {
+        text = java.nio.file.Files.readString(initialClusterSpec);
+      } catch (java.io.IOException e) {
+        throw new UsageException("--initial-cluster-spec: cannot read " + initialClusterSpec + ": " + e.getMessage());
+      }
+      try {
+        initialSpec = java.util.Optional.of(io.rhizome.node.cluster.SpecJson.parse(text));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--initial-cluster-spec " + initialClusterSpec + ": " + e.getMessage());
+      }
+    }
     return new SentinelSettings(clusterName, self, peerList,
         listenAddress == null ? listed.host() : listenAddress,
         dataDir.toAbsolutePath(), election, snapshotThreshold, join,
-        tls.files());
+        tls.files(), initialSpec,
+        spec -> io.rhizome.node.cluster.ClusterInit.fresh(spec,
+            java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 8)));
   }
 
   static void require(Object value, String flag) {

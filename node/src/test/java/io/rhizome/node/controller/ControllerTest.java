@@ -10,6 +10,7 @@ import io.rhizome.proto.cluster.ClusterStatus;
 import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.InitMode;
 import io.rhizome.proto.cluster.Keeper;
+import io.rhizome.proto.cluster.KeeperInfo;
 import io.rhizome.proto.cluster.SwitchoverRequest;
 import java.time.Duration;
 import java.util.List;
@@ -200,6 +201,20 @@ class ControllerTest {
     s.report("s2", p -> p.setGeneration(s.db("s2").getGeneration())); // s2's keeper follows the re-pointing
     s.decide(); // chooses again
     assertEquals("s2", s.data().getCluster().getStatus().getFailover().getNewMasterDbUid());
+  }
+
+  @Test
+  void aMasterBackBeforeAnyPromotionCancelsTheFailoverAndIsRoutedAgain() {
+    Scenario s = new Scenario().keeper("k0").master("m", "k0", 1000);
+    KeeperInfo k0 = s.keepers.get("k0");
+    s.dead("k0");
+    s.decide();
+    assertTrue(s.data().getCluster().getStatus().hasFailover());
+    assertEquals("", s.data().getProxy().getSpec().getMasterDbUid());
+    s.keepers.put("k0", k0); // its keeper restarted and adopted the running PostgreSQL
+    s.decide();
+    assertFalse(s.data().getCluster().getStatus().hasFailover());
+    assertEquals("m", s.data().getProxy().getSpec().getMasterDbUid());
   }
 
   @Test

@@ -1,0 +1,25 @@
+package io.rhizome.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.rhizome.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** rhizomectl run inside the test JVM, exactly as bin/rhizomectl parses it. */
+final class Rhizomectl {
+  private Rhizomectl() {}
+
+  /** Runs one command and returns its output; fails the test on a non-zero exit. */
+  static String run(String cluster, String endpoints, String... args) {
+    List<String> all = new ArrayList<>(List.of("ctl", "--cluster-name", cluster, "--store-endpoints", endpoints));
+    all.addAll(List.of(args));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = Main.run(all.toArray(String[]::new), "rhizome", new PrintWriter(out, true), new PrintWriter(err, true));
+    assertEquals(0, exit, "rhizomectl " + String.join(" ", args) + ": " + err);
+    return out.toString();
+  }
+}
