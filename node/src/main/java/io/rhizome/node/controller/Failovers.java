@@ -175,7 +175,7 @@ final class Failovers {
       }
     }
     r.status().setMasterDbUid(newMaster.getUid()).setNoMasterReason("")
-        .setFailover(f.toBuilder().setNewMasterDbUid(newMaster.getUid()));
+        .setFailover(f.toBuilder().setNewMasterDbUid(newMaster.getUid()).setPromotedAtMillis(r.in.wallMillis()));
     r.say("promoting db " + newMaster.getUid() + " on keeper " + newMaster.getSpec().getKeeperId()
         + (f.getPlanned() ? " (switchover)" : ""));
   }
@@ -195,6 +195,7 @@ final class Failovers {
           .setOldMasterDbUid(f.getOldMasterDbUid()).setOldMasterKeeper(f.getOldMasterKeeper())
           .setNewMasterDbUid(master.getUid()).setNewMasterKeeper(master.getSpec().getKeeperId())
           .setTimelineId(timeline).setReason(f.getReason()).setPlanned(f.getPlanned())
+          .setPromotedAtMillis(f.getPromotedAtMillis())
           .setDurationMillis(Math.max(0, r.in.wallMillis() - f.getStartedAtMillis())));
       while (r.cd.getHistoryCount() > HISTORY_LIMIT) {
         r.cd.removeHistory(0);
