@@ -77,7 +77,7 @@ final class SentinelProcesses implements AutoCloseable {
     return new ArrayList<>(running.keySet());
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
