@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rhizome", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "PostgreSQL high availability with an embedded Raft store.",
-    subcommands = {SentinelCommand.class, KeeperCommand.class, RhizomeCtl.class})
+    subcommands = {SentinelCommand.class, KeeperCommand.class, io.rhizome.proxy.ProxyCommand.class, RhizomeCtl.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
