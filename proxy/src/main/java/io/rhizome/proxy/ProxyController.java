@@ -323,7 +323,7 @@ public final class ProxyController implements AutoCloseable {
   }
 
   private void storeFailed(StoreException e) {
-    if (!storeFailing) {
+    if (running && !storeFailing) {
       storeFailing = true;
       LOG.warn("store request failed: {} (connections stay open for up to proxyTimeout)", e.getMessage());
     }
