@@ -56,7 +56,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this),
-        "missing command: use 'sentinel', 'keeper' or 'ctl' (see --help)");
+        "missing command: use 'sentinel', 'keeper', 'proxy' or 'ctl' (see --help)");
   }
 
   private static int onFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
