@@ -57,6 +57,8 @@ final class EventLoop implements Runnable {
   private volatile boolean running = true;
   private volatile int pipeCount;
   private long lastConnectWarning;
+  /** One instance: a method reference per select() would be an allocation per wakeup. */
+  private final java.util.function.Consumer<SelectionKey> handler = this::handle;
 
   EventLoop(ProxyEngine engine, int index) throws IOException {
     this.engine = engine;
@@ -93,7 +95,7 @@ final class EventLoop implements Runnable {
   public void run() {
     try {
       while (running) {
-        selector.select(this::handle, timed.isEmpty() ? 0 : TIMER_TICK_MILLIS);
+        selector.select(handler, timed.isEmpty() ? 0 : TIMER_TICK_MILLIS);
         Runnable task;
         while ((task = tasks.poll()) != null) {
           task.run();
@@ -104,7 +106,7 @@ final class EventLoop implements Runnable {
         if (!acks.isEmpty() && ending == 0) {
           // A closed channel's socket is released when its key is deregistered, at the next
           // selection: do that before saying the connections are gone.
-          selector.selectNow(this::handle);
+          selector.selectNow(handler);
           acks.forEach(a -> a.complete(null));
           acks.clear();
         }
