@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rhizome", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "PostgreSQL high availability with an embedded Raft store.",
-    subcommands = {SentinelCommand.class, KeeperCommand.class, RhizomeCtl.class})
+    subcommands = {SentinelCommand.class, KeeperCommand.class, io.rhizome.proxy.ProxyCommand.class, RhizomeCtl.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -56,7 +56,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this),
-        "missing command: use 'sentinel', 'keeper' or 'ctl' (see --help)");
+        "missing command: use 'sentinel', 'keeper', 'proxy' or 'ctl' (see --help)");
   }
 
   private static int onFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
