@@ -46,6 +46,7 @@ class FailoverTest {
 
   @TempDir Path tmp;
   final List<AutoCloseable> owned = new ArrayList<>();
+  final List<SentinelProcess> sentinels = new ArrayList<>();
 
   @AfterEach
   void stopAll() throws Exception {
@@ -64,6 +65,7 @@ class FailoverTest {
     for (PeerAddress p : peers) {
       SentinelProcess s = new SentinelProcess(CLUSTER, p, peers, tmp);
       owned.add(s);
+      sentinels.add(s);
       s.start();
     }
     String endpoints = peers.stream().map(p -> p.host() + ":" + p.port()).collect(Collectors.joining(","));
@@ -148,6 +150,26 @@ class FailoverTest {
     await().atMost(CONVERGE).ignoreExceptions().until(() -> routedMaster(store, keys)
         .map(m -> m.getSpec().getKeeperId().equals(standbyKeeper.id)).orElse(false));
     assertTrue(ctl(endpoints, "history").contains("switchover"));
+
+    // the leader sentinel dies in the middle of a failover: the next leader finishes it
+    await().atMost(CONVERGE).ignoreExceptions().until(() -> standbyStreaming(store, keys)
+        && clusterData(store, keys).getDbsMap().values().stream().allMatch(d -> d.getStatus().getHealthy()));
+    Db third = routedMaster(store, keys).orElseThrow();
+    KeeperProcess thirdMaster = third.getSpec().getKeeperId().equals(k0.id) ? k0 : k1;
+    KeeperProcess survivor = thirdMaster == k0 ? k1 : k0;
+    long pid3 = thirdMaster.postmasterPid();
+    thirdMaster.kill();
+    ProcessHandle.of(pid3).ifPresent(ProcessHandle::destroyForcibly);
+    await().atMost(CONVERGE).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+        .until(() -> clusterData(store, keys).getCluster().getStatus().hasFailover());
+    String leader = store.status().getLeaderId();
+    SentinelProcess leaderProcess = sentinels.stream().filter(x -> x.id().equals(leader)).findFirst().orElseThrow();
+    leaderProcess.kill();
+    await().atMost(CONVERGE).ignoreExceptions().until(() -> routedMaster(store, keys)
+        .map(m -> m.getSpec().getKeeperId().equals(survivor.id)).orElse(false));
+    assertEquals(Integer.toString(101 + acked.size()), queryOrNull(survivor, "SELECT count(*) FROM t"),
+        "every acknowledged row is on the master the new leader promoted");
+    leaderProcess.start();
   }
 
   static String ctl(String endpoints, String... args) {
