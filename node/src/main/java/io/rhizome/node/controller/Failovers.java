@@ -68,6 +68,8 @@ final class Failovers {
     r.status().setFailover(f);
     Keeper k = r.cd.getKeepersMap().get(master.getSpec().getKeeperId());
     if (k != null && k.getStatus().getForceFail()) {
+      f.setForced(true);
+      r.status().setFailover(f);
       r.cd.putKeepers(k.getId(), k.toBuilder().setStatus(k.getStatus().toBuilder().setForceFail(false)).build());
     }
     if (planned) {
@@ -87,7 +89,7 @@ final class Failovers {
       return;
     }
     Optional<Db> oldMaster = r.db(f.getOldMasterDbUid());
-    if (!f.getPlanned() && oldMaster.isPresent() && r.convergedAs(oldMaster.get(), DbRole.MASTER)
+    if (!f.getPlanned() && !f.getForced() && oldMaster.isPresent() && r.convergedAs(oldMaster.get(), DbRole.MASTER)
         && Health.masterFailure(r, oldMaster.get()).isEmpty()) {
       // nobody was promoted, and the only primary is back: routing to it again is safe
       r.status().clearFailover();

@@ -251,6 +251,8 @@ class ControllerTest {
     s.decide();
     assertTrue(s.data().getCluster().getStatus().getFailover().getReason().contains("failkeeper"));
     assertFalse(s.data().getKeepersOrThrow("k0").getStatus().getForceFail());
+    s.decide();
+    assertEquals(DbRole.MASTER, s.db("s1").getSpec().getRole(), "carried out although the master looks healthy");
   }
 
   // ---- switchover ----
