@@ -44,6 +44,8 @@ public final class FailoverBench {
   static final String SU_PASSWORD = "bench-su";
 
   public static void main(String[] args) throws Exception {
+    // the writer's reconnects after each fault are expected; pgjdbc's warnings about them are noise
+    java.util.logging.Logger.getLogger("org.postgresql").setLevel(java.util.logging.Level.OFF);
     Path jar = Path.of(args[0]);
     Path dir = Path.of(args[1]);
     int rounds = Integer.parseInt(args[2]);
@@ -275,8 +277,10 @@ public final class FailoverBench {
           try (Statement st = c.createStatement()) {
             st.executeUpdate("INSERT INTO bench_writes (id) VALUES (" + id + ")");
           }
+          long now = System.currentTimeMillis();
           acked.add(id);
-          ackTimes.add(System.currentTimeMillis());
+          ackTimes.add(now);
+          ackTimeOf.put(id, now);
           Thread.sleep(5);
         } catch (Exception e) {
           if (c != null) {
@@ -322,7 +326,10 @@ public final class FailoverBench {
       throw new IllegalStateException("no write succeeded within 120 s of the fault");
     }
 
-    /** Acknowledged ids missing on the given master. */
+    private final Map<Long, Long> ackTimeOf = new ConcurrentHashMap<>();
+    private final Set<Long> reportedLost = ConcurrentHashMap.newKeySet();
+
+    /** Acknowledged ids missing on the master, not counted in an earlier round; printed with their ack times. */
     long lost() throws Exception {
       Set<Long> present = new java.util.HashSet<>();
       waitFor("a connection to read back", 60_000, () -> {
@@ -334,7 +341,12 @@ public final class FailoverBench {
           return true;
         }
       });
-      return acked.stream().filter(id -> !present.contains(id)).count();
+      List<Long> missing = acked.stream().filter(id -> !present.contains(id) && reportedLost.add(id)).sorted().toList();
+      if (!missing.isEmpty()) {
+        System.err.println("lost acknowledged writes: " + missing.stream()
+            .map(id -> id + "@" + ackTimeOf.get(id)).collect(Collectors.joining(", ")));
+      }
+      return missing.size();
     }
 
     void stop() {

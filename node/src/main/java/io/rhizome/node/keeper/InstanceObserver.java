@@ -75,6 +75,9 @@ final class InstanceObserver implements AutoCloseable {
         PgServer.ControlData cd = pg.controlData();
         systemId = cd.systemIdentifier();
         timeline = Math.max(cd.latestCheckpointTimeline(), cd.minRecoveryEndTimeline());
+        // a stopped server's last position: a planned switchover promotes only a standby that
+        // replayed past it (a clean shutdown's final checkpoint)
+        report.setXlogPos(cd.latestCheckpointLsn());
       } catch (RuntimeException e) {
         report.setLastError("pg_controldata failed: " + e.getMessage());
       }

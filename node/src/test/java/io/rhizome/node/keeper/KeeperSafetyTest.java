@@ -60,6 +60,10 @@ class KeeperSafetyTest {
     assertTrue(fencedAfter.compareTo(Duration.ofSeconds(2)) < 0,
         "fenced after " + fencedAfter.toMillis() + " ms, not within failInterval");
     assertTrue(h.keeper("k0").state().fenced());
+    // a stopped server still reports its last position (its final checkpoint): a planned
+    // switchover waits for a standby to replay past it
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.keeper("k0").lastObservation()
+        .map(o -> !o.reported().getRunning() && o.reported().getXlogPos() > 0).orElse(false));
 
     h.startStore();
     await().atMost(CONVERGE).until(() -> accepts("SELECT 1") && !h.keeper("k0").state().fenced());
