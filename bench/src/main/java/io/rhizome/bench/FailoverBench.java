@@ -182,6 +182,7 @@ public final class FailoverBench {
     }
     return cd.getDbsMap().values().stream().anyMatch(d -> d.getSpec().getRole() == DbRole.STANDBY
         && d.getStatus().getHealthy() && d.getStatus().getCurrentGeneration() == d.getGeneration()
+        && master.getStatus().getStreamingStandbysList().contains(d.getUid())
         && master.getStatus().getXlogPos() - d.getStatus().getXlogPos() < 64 * 1024);
   }
 
@@ -331,6 +332,8 @@ public final class FailoverBench {
 
     /** Acknowledged ids missing on the master, not counted in an earlier round; printed with their ack times. */
     long lost() throws Exception {
+      // only writes acknowledged before the read began can be expected in it
+      Set<Long> ackedBefore = Set.copyOf(acked);
       Set<Long> present = new java.util.HashSet<>();
       waitFor("a connection to read back", 60_000, () -> {
         try (Connection c = connect(); Statement st = c.createStatement();
@@ -341,7 +344,7 @@ public final class FailoverBench {
           return true;
         }
       });
-      List<Long> missing = acked.stream().filter(id -> !present.contains(id) && reportedLost.add(id)).sorted().toList();
+      List<Long> missing = ackedBefore.stream().filter(id -> !present.contains(id) && reportedLost.add(id)).sorted().toList();
       if (!missing.isEmpty()) {
         System.err.println("lost acknowledged writes: " + missing.stream()
             .map(id -> id + "@" + ackTimeOf.get(id)).collect(Collectors.joining(", ")));

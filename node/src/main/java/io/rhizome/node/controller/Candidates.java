@@ -124,6 +124,9 @@ final class Candidates {
         rejected.add(s.getUid() + ": keeper " + keeperId + " cannot be master");
       } else if (!r.convergedAs(s, DbRole.STANDBY)) {
         rejected.add(s.getUid() + ": not a healthy converged standby yet");
+      } else if (!master.getStatus().getStreamingStandbysList().contains(s.getUid())) {
+        // its replay position may look close, but only a streaming standby receives the master's last WAL
+        rejected.add(s.getUid() + ": not streaming from the master");
       } else if (r.spec.synchronousReplication() && !master.getStatus().getSynchronousStandbysList().contains(s.getUid())) {
         rejected.add(s.getUid() + ": not in sync");
       } else if (!r.spec.synchronousReplication() && masterPos - xlog(r, s) > r.spec.maxStandbyLag()) {

@@ -68,6 +68,7 @@ final class KeeperBook {
         .setXlogPos(pg.getXlogPos())
         .addAllTimelinesHistory(pg.getTimelinesHistoryList())
         .addAllSynchronousStandbys(pg.getSynchronousStandbysInSyncList())
+        .addAllStreamingStandbys(pg.getStreamingStandbysList())
         .build();
   }
 }

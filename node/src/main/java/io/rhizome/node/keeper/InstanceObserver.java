@@ -115,6 +115,8 @@ final class InstanceObserver implements AutoCloseable {
         .setReceivedPos(probe.receiveLsn())
         .addAllSynchronousStandbysConfigured(configuredSync)
         .addAllSynchronousStandbysInSync(inSync)
+        .addAllStreamingStandbys(probe.replication().stream().filter(x -> "streaming".equals(x.state()))
+            .map(PgSession.Standby::applicationName).sorted().toList())
         .setPendingRestart(!probe.pendingRestartParameters().isEmpty())
         .addAllPendingRestartParameters(probe.pendingRestartParameters());
     for (PgSession.TimelineHistoryEntry e : recent) {

@@ -56,7 +56,7 @@ final class WantedFilesRenderer {
     ManagedParameters.Result params = ManagedParameters.compute(new ManagedParameters.ParameterInputs(
         local.listenAddress(), local.port(), local.socketDir(), standby,
         Math.max(1, spec.getMaxStandbys()), spec.getAdditionalWalSenders(), spec.getAdditionalReplicationSlotsCount(),
-        syncNames, spec.getPgParametersMap(), recovery, readOnly, local.pgMajor()));
+        syncNames, withKeeperDefaults(spec.getPgParametersMap()), recovery, readOnly, local.pgMajor()));
     Optional<List<String>> specHba = spec.hasPgHba() ? Optional.of(spec.getPgHba().getLinesList()) : Optional.empty();
     PgHbaFile.Rendered hba = PgHbaFile.render(new PgHbaFile.HbaInputs(local.suUser(), local.replUser(),
         local.authMethod(), specHba, false));
@@ -89,6 +89,17 @@ final class WantedFilesRenderer {
     String include = "include_if_exists = '" + ActionExecutor.BASE_CONF + "'\n";
     int end = rendered.indexOf("\n\n");
     return end < 0 ? include + rendered : rendered.substring(0, end + 2) + include + rendered.substring(end + 2);
+  }
+
+  /**
+   * Defaults the spec may override: a standby retries its primary every second instead of every
+   * five, so it streams again quickly from a new master (its slot appears a moment after promotion).
+   */
+  static Map<String, String> withKeeperDefaults(Map<String, String> spec) {
+    Map<String, String> params = new java.util.TreeMap<>();
+    params.put("wal_retrieve_retry_interval", "1s");
+    params.putAll(spec);
+    return params;
   }
 
   private static Recovery recovery(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk) {

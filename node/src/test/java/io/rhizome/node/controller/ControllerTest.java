@@ -281,6 +281,16 @@ class ControllerTest {
   }
 
   @Test
+  void switchoverToAStandbyThatIsCloseButNotStreamingIsRefused() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 1000).standby("s1", "k1", "m", 1000);
+    s.report("m", p -> p.clearStreamingStandbys());
+    s.cd.getClusterBuilder().getStatusBuilder().setSwitchoverRequest(SwitchoverRequest.newBuilder());
+    Decision d = s.decide();
+    assertFalse(s.data().getCluster().getStatus().hasFailover());
+    assertTrue(d.reasons().toString().contains("not streaming from the master"), d.reasons().toString());
+  }
+
+  @Test
   void switchoverToAStandbyThatIsNotStreamingYetIsRefused() {
     Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 50_000_000)
         .standby("s1", "k1", "m", 0);

@@ -90,7 +90,9 @@ final class Scenario {
             .setXlogPos(xlog))
         .build());
     Db m = cd.getDbsOrThrow(masterUid);
-    cd.putDbs(masterUid, m.toBuilder().setSpec(m.getSpec().toBuilder().addFollowers(uid)).build());
+    cd.putDbs(masterUid, m.toBuilder().setSpec(m.getSpec().toBuilder().addFollowers(uid))
+        .setStatus(m.getStatus().toBuilder().addStreamingStandbys(uid)).build());
+    report(masterUid, p -> p.addStreamingStandbys(uid));
     report(uid, p -> p.setInRecovery(true).setXlogPos(xlog));
     return this;
   }
