@@ -70,6 +70,7 @@ public final class FailoverBench {
         Writer writer = new Writer(proxyPort);
         writer.createTable();
         Thread t = new Thread(writer, "writer");
+        t.setDaemon(true); // a failed run must still end
         t.start();
         List<Map<String, Object>> results = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {

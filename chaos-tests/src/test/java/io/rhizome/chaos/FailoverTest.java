@@ -112,9 +112,7 @@ class FailoverTest {
     masterKeeper.start();
     await().atMost(CONVERGE).ignoreExceptions().until(() -> "101".equals(queryOrNull(masterKeeper, "SELECT count(*) FROM t"))
         && "t".equals(queryOrNull(masterKeeper, "SELECT pg_is_in_recovery()")));
-    await().atMost(CONVERGE).ignoreExceptions().until(() -> clusterData(store, keys).getDbsMap().values().stream()
-        .filter(d -> d.getSpec().getKeeperId().equals(masterKeeper.id))
-        .anyMatch(d -> d.getStatus().getHealthy() && d.getStatus().getCurrentGeneration() == d.getGeneration()));
+    await().atMost(CONVERGE).ignoreExceptions().until(() -> standbyStreaming(store, keys));
 
     // rhizomectl status shows the new master
     String status = ctl(endpoints, "status", "--format", "json");
@@ -196,10 +194,13 @@ class FailoverTest {
     return Optional.ofNullable(cd.getDbsMap().get(cd.getProxy().getSpec().getMasterDbUid()));
   }
 
+  /** A standby converged and streaming from the routed master (what a switchover needs). */
   static boolean standbyStreaming(StoreClient store, ClusterKeys keys) {
     ClusterData cd = clusterData(store, keys);
-    return cd.getDbsMap().values().stream().anyMatch(d -> d.getSpec().getRole() == DbRole.STANDBY
-        && d.getStatus().getHealthy() && d.getStatus().getCurrentGeneration() == d.getGeneration());
+    Db master = cd.getDbsMap().get(cd.getProxy().getSpec().getMasterDbUid());
+    return master != null && cd.getDbsMap().values().stream().anyMatch(d -> d.getSpec().getRole() == DbRole.STANDBY
+        && d.getStatus().getHealthy() && d.getStatus().getCurrentGeneration() == d.getGeneration()
+        && master.getStatus().getStreamingStandbysList().contains(d.getUid()));
   }
 
   static void execute(KeeperProcess k, String sql) throws Exception {
