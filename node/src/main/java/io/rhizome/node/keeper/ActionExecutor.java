@@ -59,10 +59,17 @@ final class ActionExecutor {
     } else if (action instanceof Action.Promote) {
       pg.promote(ready);
       // promotion does not wait for its checkpoint; until one runs, pg_control still names the old
-      // timeline and pg_rewind against this server wrongly finds "no rewind required"
-      try (PgSession s = session(spec)) {
-        s.checkpoint();
-      }
+      // timeline and pg_rewind against this server wrongly finds "no rewind required". It runs
+      // beside the keeper's loop: a returning old primary needs it seconds later, the clients now.
+      Thread checkpoint = new Thread(() -> {
+        try (PgSession s = session(spec)) {
+          s.checkpoint();
+        } catch (Exception e) {
+          LOG.warn("CHECKPOINT after promotion failed: {}", e.toString());
+        }
+      }, "checkpoint-after-promote");
+      checkpoint.setDaemon(true);
+      checkpoint.start();
     } else if (action instanceof Action.InitNew a) {
       initNew(a.db(), wanted, spec);
     } else if (action instanceof Action.AdoptExisting a) {

@@ -194,6 +194,7 @@ final class Keeper implements AutoCloseable {
       lastSummary = summary;
     }
     state.setLastActionReason(summary);
+    publishIfChanged(plannedSwitchover);
     if (plan.actions().isEmpty()) {
       return new RoundResult(revision, false);
     }
@@ -221,6 +222,9 @@ final class Keeper implements AutoCloseable {
     return new RoundResult(revision, true);
   }
 
+  /** Set from each cluster data read: a planned switchover waits on every keeper's position. */
+  private volatile boolean plannedSwitchover;
+
   private StoreRead toStoreRead(GetReply reply) {
     if (!reply.hasKv()) {
       return new StoreRead.NoCluster();
@@ -234,6 +238,7 @@ final class Keeper implements AutoCloseable {
     }
     Assignment a = AssignmentReader.read(cd, settings.keeperId(), bootUuid);
     spec = a.spec();
+    plannedSwitchover = cd.getProxy().getSpec().getPlannedSwitchover() || cd.getCluster().getStatus().hasFailover();
     if (a.spec().failInterval().toMillis() != state.local().failIntervalMillis()) {
       state.updateLocal(l -> l.withFailInterval(a.spec().failInterval().toMillis()));
     }
@@ -321,9 +326,33 @@ final class Keeper implements AutoCloseable {
   private long lastPublishNanos;
 
   private void publishQuietly() {
+    if (System.nanoTime() - lastPublishNanos >= spec.sleepInterval().toNanos()) {
+      publishNow();
+    }
+  }
+
+  /**
+   * Publishes at once when what the controller waits on changed (role, running, health, db,
+   * generation, timeline; the position too during a planned switchover), instead of at the next
+   * tick: a failover or switchover waits on these reports.
+   */
+  private void publishIfChanged(boolean plannedSwitchover) {
+    KeeperInfo i = info();
+    var p = i.getPostgres();
+    String key = p.getDbUid() + "/" + p.getGeneration() + "/" + p.getRunning() + "/" + p.getHealthy() + "/"
+        + p.getInRecovery() + "/" + p.getTimelineId() + "/" + p.getFenced()
+        + (plannedSwitchover ? "/" + p.getXlogPos() : "");
+    if (!key.equals(lastPublishedKey)) {
+      lastPublishedKey = key;
+      publishNow();
+    }
+  }
+
+  private volatile String lastPublishedKey = "";
+
+  private synchronized void publishNow() {
     try {
-      if (System.nanoTime() - lastPublishNanos < spec.sleepInterval().toNanos() || knownClusterUid == null
-          || knownClusterUid.isEmpty() || stopping) {
+      if (knownClusterUid == null || knownClusterUid.isEmpty() || stopping) {
         return;
       }
       lastPublishNanos = System.nanoTime();
