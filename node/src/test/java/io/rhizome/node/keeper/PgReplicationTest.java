@@ -129,6 +129,9 @@ class PgReplicationTest {
       assertEquals(1, history.get(0).timeline());
       assertTrue(history.get(0).switchLsn() > 0);
       assertTrue(s.createPhysicalSlot("a"));
+      // as the keeper does after promoting: until a checkpoint, pg_control still says timeline 1
+      // and pg_rewind would find "no rewind required"
+      s.checkpoint();
     }
 
     // The old primary goes on writing on timeline 1 (a split brain), then crashes.
