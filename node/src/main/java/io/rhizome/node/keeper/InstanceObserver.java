@@ -117,6 +117,8 @@ final class InstanceObserver implements AutoCloseable {
         .addAllSynchronousStandbysInSync(inSync)
         .addAllStreamingStandbys(probe.replication().stream().filter(x -> "streaming".equals(x.state()))
             .map(PgSession.Standby::applicationName).sorted().toList())
+        .addAllLostSlots(probe.physicalSlots().stream().filter(PgSession.PhysicalSlot::walLost)
+            .map(PgSession.PhysicalSlot::name).toList())
         .setPendingRestart(!probe.pendingRestartParameters().isEmpty())
         .addAllPendingRestartParameters(probe.pendingRestartParameters());
     for (PgSession.TimelineHistoryEntry e : recent) {

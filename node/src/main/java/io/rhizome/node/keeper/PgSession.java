@@ -66,7 +66,8 @@ public final class PgSession implements AutoCloseable {
   public record Standby(String applicationName, String state, String syncState, long flushLsn,
       long replayLsn) {}
 
-  public record PhysicalSlot(String name, boolean active) {}
+  /** A physical replication slot; {@code walLost} when the WAL it held back was removed anyway. */
+  public record PhysicalSlot(String name, boolean active, boolean walLost) {}
 
   /** pg_stat_wal_receiver: whom a standby streams from and how it goes ("streaming", ...). */
   public record WalReceiver(String status, String slotName, String senderHost, int senderPort) {}
@@ -160,10 +161,13 @@ public final class PgSession implements AutoCloseable {
         }
       }
       List<PhysicalSlot> slots = new ArrayList<>();
-      try (ResultSet rs = st.executeQuery("SELECT slot_name, active FROM pg_replication_slots"
+      // wal_status exists from PostgreSQL 13; 'lost' means max_slot_wal_keep_size removed WAL
+      // the slot's standby still needs: that standby can never catch up by streaming
+      String walStatus = versionNum >= 130000 ? "wal_status = 'lost'" : "false";
+      try (ResultSet rs = st.executeQuery("SELECT slot_name, active, " + walStatus + " FROM pg_replication_slots"
           + " WHERE slot_type = 'physical' ORDER BY slot_name")) {
         while (rs.next()) {
-          slots.add(new PhysicalSlot(rs.getString(1), rs.getBoolean(2)));
+          slots.add(new PhysicalSlot(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3)));
         }
       }
       Optional<WalReceiver> receiver = Optional.empty();

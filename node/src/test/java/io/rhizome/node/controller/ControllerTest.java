@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rhizome.cluster.Durations;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.ClusterStatus;
+import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.InitMode;
 import io.rhizome.proto.cluster.Keeper;
@@ -311,6 +312,66 @@ class ControllerTest {
     s.decide();
     assertFalse(s.data().containsDbs("s1"), "replayed past the fork at 800 on timeline 1");
     assertTrue(s.data().getDbsMap().values().stream().anyMatch(d -> d.getSpec().getKeeperId().equals("k1")));
+  }
+
+  @Test
+  void aStandbyWhoseWalIsGoneIsReplacedByACopyFromScratch() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").keeper("k2").master("m", "k0", 1000)
+        .standby("s1", "k1", "m", 100).standby("s2", "k2", "m", 990);
+    s.report("m", p -> p.addLostSlots("rhizome_s1"));
+    Decision d = s.decide();
+    assertFalse(s.data().containsDbs("s1"), d.reasons().toString());
+    Db replacement = s.data().getDbsMap().values().stream()
+        .filter(db -> db.getSpec().getKeeperId().equals("k1")).findFirst().orElseThrow();
+    assertTrue(replacement.getSpec().getResyncFromScratch(), "pg_rewind would find nothing to do");
+    assertEquals(io.rhizome.proto.cluster.InitMode.RESYNC, replacement.getSpec().getInitMode());
+    assertTrue(s.db("m").getSpec().getFollowersList().contains(replacement.getUid()));
+    assertFalse(s.db("m").getSpec().getFollowersList().contains("s1"), "the lost slot is dropped");
+    assertTrue(s.data().containsDbs("s2"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deadStandbys")
+  void aStandbyOfAKeeperGoneLongerThanDeadKeeperRemovalIntervalLosesItsDb(String name, long goneMillis,
+      boolean syncMember, boolean removed) {
+    Scenario s = new Scenario().spec(sp -> sp.setSynchronousReplication(syncMember)
+            .setDeadKeeperRemovalInterval(com.google.protobuf.Duration.newBuilder().setSeconds(60)))
+        .keeper("k0").keeper("k1").keeper("k2").master("m", "k0", 1000)
+        .standby("s1", "k1", "m", 1000).standby("s2", "k2", "m", 1000);
+    if (syncMember) {
+      s.sync("m", "s1");
+    }
+    s.dead("k1");
+    var k1 = s.cd.getKeepersOrThrow("k1");
+    s.cd.putKeepers("k1", k1.toBuilder().setStatus(k1.getStatus().toBuilder()
+        .setLastHealthyTimeMillis(1_700_000_000_000L + s.now - goneMillis)).build());
+    Decision d = s.decide();
+    assertEquals(!removed, s.data().containsDbs("s1"), d.reasons().toString());
+    assertEquals(removed, !s.db("m").getSpec().getFollowersList().contains("s1"), "its slot goes with it");
+  }
+
+  static Stream<Arguments> deadStandbys() {
+    return Stream.of(
+        Arguments.of("gone 59 s of 60: kept", 59_000L, false, false),
+        Arguments.of("gone 61 s of 60: removed", 61_000L, false, true),
+        Arguments.of("gone 61 s but a configured sync standby: left to the sync set", 61_000L, true, false));
+  }
+
+  @Test
+  void surplusStandbysGoDeadFirstThenLeastAdvancedNeverASyncStandby() {
+    Scenario s = new Scenario().spec(sp -> sp.setSynchronousReplication(true).setMaxStandbysPerSender(1))
+        .keeper("k0").keeper("k1").keeper("k2").keeper("k3").master("m", "k0", 1000)
+        .standby("s1", "k1", "m", 100).standby("s2", "k2", "m", 900).standby("s3", "k3", "m", 800)
+        .sync("m", "s1");
+    s.dead("k3");
+    Decision d = s.decide();
+    assertTrue(s.data().containsDbs("s1"), "the sync standby stays though it is the least advanced");
+    assertFalse(s.data().containsDbs("s3"), "dead first: " + d.reasons());
+    assertFalse(s.data().containsDbs("s2"), "then the rest over the limit");
+    assertTrue(d.reasons().stream().anyMatch(x -> x.contains("more than 1 standbys")), d.reasons().toString());
+    s.decide();
+    assertFalse(s.data().getDbsMap().values().stream().anyMatch(db -> db.getSpec().getKeeperId().equals("k2")),
+        "no new db for k2 while the limit is reached");
   }
 
   @Test

@@ -96,7 +96,7 @@ class PgReplicationTest {
     }
     try (PgSession s = a.session()) {
       Probe probe = s.probe();
-      assertEquals(List.of(new PgSession.PhysicalSlot("b", true)), probe.physicalSlots());
+      assertEquals(List.of(new PgSession.PhysicalSlot("b", true, false)), probe.physicalSlots());
       assertEquals("async", probe.replication().get(0).syncState());
       assertEquals(SlotDrop.ACTIVE_SKIPPED, s.dropSlot("b"), "a slot in use is kept");
       assertEquals(SlotDrop.ABSENT, s.dropSlot("nobody"));
@@ -107,7 +107,7 @@ class PgReplicationTest {
     assertEquals("shut down in recovery", b.server.controlData().clusterState());
     try (PgSession s = a.session()) {
       await("the slot is released").atMost(REPLICATION_WAIT)
-          .until(() -> s.probe().physicalSlots().equals(List.of(new PgSession.PhysicalSlot("b", false))));
+          .until(() -> s.probe().physicalSlots().equals(List.of(new PgSession.PhysicalSlot("b", false, false))));
       assertEquals(SlotDrop.DROPPED, s.dropSlot("b"));
     }
   }
@@ -152,6 +152,27 @@ class PgReplicationTest {
       assertEquals(2, s.identifySystem().timeline());
     }
     assertEquals(List.of("a"), streamingTo(b));
+  }
+
+  @Test
+  void aSlotWhoseWalWasRemovedIsReportedLost() throws Exception {
+    TestPostgres a = postgres("a").initAndStart();
+    a.execute("CREATE TABLE t (v text)");
+    try (PgSession s = a.session()) {
+      s.createPhysicalSlot("b"); // reserves WAL from now on; nobody streams from it
+      assertEquals(List.of(new PgSession.PhysicalSlot("b", false, false)), s.probe().physicalSlots());
+    }
+    // the smallest keep size, then a few segments of WAL and a checkpoint: the slot loses its WAL
+    a.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+    a.execute("SELECT pg_reload_conf()");
+    await("slot b lost").atMost(REPLICATION_WAIT).until(() -> {
+      a.execute("INSERT INTO t SELECT repeat('x', 1000) FROM generate_series(1, 20000)");
+      a.execute("SELECT pg_switch_wal()");
+      a.execute("CHECKPOINT");
+      try (PgSession s = a.session()) {
+        return s.probe().physicalSlots().equals(List.of(new PgSession.PhysicalSlot("b", false, true)));
+      }
+    });
   }
 
   @Test
