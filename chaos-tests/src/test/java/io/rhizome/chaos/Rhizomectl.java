@@ -22,4 +22,15 @@ final class Rhizomectl {
     assertEquals(0, exit, "rhizomectl " + String.join(" ", args) + ": " + err);
     return out.toString();
   }
+
+  /** Runs one command that must fail, and returns its error output. */
+  static String runExpectingFailure(String cluster, String endpoints, String... args) {
+    List<String> all = new ArrayList<>(List.of("ctl", "--cluster-name", cluster, "--store-endpoints", endpoints));
+    all.addAll(List.of(args));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = Main.run(all.toArray(String[]::new), "rhizome", new PrintWriter(out, true), new PrintWriter(err, true));
+    org.junit.jupiter.api.Assertions.assertNotEquals(0, exit, "rhizomectl " + String.join(" ", args) + " succeeded: " + out);
+    return err.toString();
+  }
 }

@@ -8,6 +8,7 @@ import io.rhizome.node.common.DurationText;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.node.common.UsageException;
 import io.rhizome.proto.cluster.ClusterData;
+import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.HistoryEntry;
 import io.rhizome.proto.cluster.KeeperInfo;
 import io.rhizome.proto.cluster.ProxyInfo;
@@ -202,6 +203,60 @@ final class ClusterCtl {
         throw new RefusedException("the switchover did not finish within " + timeout
             + "; 'rhizomectl status' shows where it stands");
       }
+    }
+  }
+
+  @Command(name = "promote", mixinStandardHelpOptions = true,
+      description = {"Makes a standby cluster a primary cluster: its head stops following the external primary",
+          "and is promoted; the other keepers keep following it. There is no way back."})
+  static final class PromoteCmd implements Callable<Integer> {
+    @ParentCommand RhizomeCtl ctl;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--yes", description = "confirm: the external primary must not take writes any more, "
+        + "or the two diverge for good")
+    boolean yes;
+
+    @Option(names = "--timeout", defaultValue = "60s", description = "how long to wait for it; default ${DEFAULT-VALUE}")
+    String timeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      Duration limit;
+      try {
+        limit = DurationText.parse(timeout, "--timeout");
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      if (!yes) {
+        throw new UsageException("promote makes this standby cluster writable for good; stop writes on the external "
+            + "primary first, then run 'rhizomectl promote --yes'");
+      }
+      try (StoreClient client = ctl.store.connect()) {
+        ClusterData promoted = KeeperCtl.clusterData(ctl, client).update(ClusterEdits::promote);
+        String head = promoted.getCluster().getStatus().getMasterDbUid();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+          ClusterData cd = current(ctl, client);
+          Optional<KeeperInfo> info = Optional.ofNullable(cd.getDbsMap().get(head))
+              .flatMap(db -> keeperInfo(client, db.getSpec().getKeeperId()));
+          Db db = cd.getDbsMap().get(head);
+          if (db != null && db.getSpec().getRole() == io.rhizome.proto.cluster.DbRole.MASTER && info.isPresent()
+              && info.get().getPostgres().getDbUid().equals(head) && info.get().getPostgres().getHealthy()
+              && !info.get().getPostgres().getInRecovery() && info.get().getPostgres().getGeneration() == db.getGeneration()) {
+            spec.commandLine().getOut().println("promoted: db " + head + " on keeper " + db.getSpec().getKeeperId()
+                + " is the master (timeline " + info.get().getPostgres().getTimelineId() + ")");
+            return 0;
+          }
+          Thread.sleep(100);
+        }
+        throw new RefusedException("the cluster's role is master now, but its head did not run as primary within "
+            + timeout + "; 'rhizomectl status' shows where it stands");
+      }
+    }
+
+    private Optional<KeeperInfo> keeperInfo(StoreClient client, String keeperId) {
+      return client.get(new ClusterKeys(ctl.store.clusterName).keeper(keeperId)).flatMap(kv -> parse(kv, KeeperInfo.parser()));
     }
   }
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
     description = {"rhizomectl: look at and change a Rhizome cluster.",
         "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_STORE_ENDPOINTS."},
     subcommands = {SpecCtl.InitCmd.class, ClusterCtl.StatusCmd.class, SpecCtl.SpecCmd.class, SpecCtl.UpdateCmd.class,
-        ClusterCtl.SwitchoverCmd.class, ClusterCtl.FailKeeperCmd.class, ClusterCtl.RemoveKeeperCmd.class,
+        ClusterCtl.SwitchoverCmd.class, ClusterCtl.PromoteCmd.class, ClusterCtl.FailKeeperCmd.class, ClusterCtl.RemoveKeeperCmd.class,
         ClusterCtl.PauseCmd.class, ClusterCtl.ResumeCmd.class, ClusterCtl.HistoryCmd.class, KeeperCtl.RestartCmd.class,
         KeeperCtl.ReinitCmd.class, ClusterDataCtl.class, SentinelCtl.class})
 final class RhizomeCtl implements Runnable {

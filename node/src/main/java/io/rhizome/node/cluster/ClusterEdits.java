@@ -128,6 +128,28 @@ public final class ClusterEdits {
     return next.build();
   }
 
+  /**
+   * {@code rhizomectl promote}: a standby cluster becomes a primary cluster. The controller then
+   * promotes its head; the other keepers keep following it. There is no way back (a primary
+   * cluster cannot start following another), so the command asks for --yes first.
+   */
+  public static ClusterData promote(ClusterData cd) {
+    var cluster = cd.getCluster();
+    if (io.rhizome.cluster.EffectiveSpec.of(cluster.getSpec()).role() != io.rhizome.proto.cluster.ClusterRole.CLUSTER_STANDBY) {
+      throw new RefusedException("the cluster is not a standby cluster (its role is master): nothing to promote");
+    }
+    if (cluster.getStatus().getPhase() != ClusterStatus.Phase.NORMAL || cluster.getStatus().getMasterDbUid().isEmpty()) {
+      throw new RefusedException("the standby cluster has no running head yet (still copying the external primary): "
+          + "wait for 'rhizomectl status' to show one");
+    }
+    if (cluster.getStatus().getPaused()) {
+      throw new RefusedException("the cluster is paused: 'rhizomectl resume' first");
+    }
+    var spec = cluster.getSpec().toBuilder().setRole(io.rhizome.proto.cluster.ClusterRole.CLUSTER_MASTER);
+    return cd.toBuilder().setCluster(cluster.toBuilder().setSpec(spec).setGeneration(cluster.getGeneration() + 1))
+        .build();
+  }
+
   /** {@code rhizomectl pause|resume}. */
   public static ClusterData setPaused(ClusterData cd, boolean paused) {
     return cd.toBuilder().setCluster(cd.getCluster().toBuilder().setStatus(cd.getCluster().getStatus().toBuilder()

@@ -83,13 +83,18 @@ final class SpecRules {
       problems.add("spec.initMode " + SpecWriter.initMode(mode) + " is not supported (use \"new\" or \"existing\")");
     }
     if (role == ClusterRole.CLUSTER_STANDBY) {
-      if (mode == InitMode.NEW) {
-        problems.add("spec.role \"standby\" cannot be used with initMode \"new\" (a standby cluster copies "
-            + "an existing primary: use initMode \"existing\")");
-      }
-      if (s.getStandbySettings().getPrimaryConninfo().isEmpty()) {
+      // initMode "new" on a standby cluster copies the external primary (pg_basebackup);
+      // "existing" adopts a copy the operator made
+      String conninfo = s.getStandbySettings().getPrimaryConninfo();
+      if (conninfo.isEmpty()) {
         problems.add("spec.standbyConfig.standbySettings.primaryConninfo is required when role is \"standby\" "
             + "(the external primary to follow)");
+      } else {
+        try {
+          io.rhizome.node.keeper.ExternalConnInfo.split(conninfo);
+        } catch (IllegalArgumentException e) {
+          problems.add("spec.standbyConfig.standbySettings.primaryConninfo: " + e.getMessage());
+        }
       }
     }
   }

@@ -109,6 +109,10 @@ final class Candidates {
 
   /** Why a switchover cannot start now; empty when a standby is ready to take over. */
   static Optional<String> switchoverRefusal(Round r, Db master, String target) {
+    if (r.standbyCluster()) {
+      return Optional.of("this is a standby cluster: its head follows the external primary and takes no writes "
+          + "to hand over ('rhizomectl failkeeper' moves the head; 'rhizomectl promote' makes the cluster primary)");
+    }
     if (!r.convergedAs(master, DbRole.MASTER)) {
       return Optional.of("the master db " + master.getUid() + " is not healthy and converged");
     }

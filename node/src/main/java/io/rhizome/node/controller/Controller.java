@@ -34,17 +34,32 @@ public final class Controller {
         followClusterSpec(r);
         Db m = r.master().orElseThrow();
         StandbyCare.step(r, m);
-        SyncSet.maintain(r, r.master().orElseThrow());
+        if (!r.standbyCluster()) {
+          // synchronous_standby_names means nothing on a standby; it applies once promoted
+          SyncSet.maintain(r, r.master().orElseThrow());
+        }
         route(r, r.master().orElseThrow());
       }
     }
     return finish(r);
   }
 
-  /** Every db's copy of the cluster spec follows `rhizomectl update`; a change bumps its generation. */
+  /**
+   * Every db's copy of the cluster spec follows `rhizomectl update`; a change bumps its generation.
+   * The head follows the cluster's role: in a standby cluster it follows the external primary as
+   * standbySettings say now; once the role is master (`rhizomectl promote`) it is promoted.
+   */
   private static void followClusterSpec(Round r) {
+    String head = r.status().getMasterDbUid();
     for (Db db : java.util.List.copyOf(r.cd.getDbsMap().values())) {
       var spec = DbSpecs.fromCluster(db.getSpec().toBuilder(), r.cd.getCluster().getSpec());
+      if (db.getUid().equals(head) && r.standbyCluster()) {
+        spec.setRole(DbRole.STANDBY).setFollowConfig(r.externalFollow());
+      } else if (db.getUid().equals(head) && db.getSpec().getRole() == DbRole.STANDBY) {
+        spec.setRole(DbRole.MASTER).clearFollowConfig();
+        r.say("promoting db " + db.getUid() + " on keeper " + db.getSpec().getKeeperId()
+            + ": the cluster's role is master now, it stops following the external primary");
+      }
       if (db.getSpec().getRole() == DbRole.MASTER && r.spec.synchronousReplication()) {
         spec.clearSynchronousStandbys().addAllSynchronousStandbys(db.getSpec().getSynchronousStandbysList())
             .clearExternalSynchronousStandbys().addAllExternalSynchronousStandbys(db.getSpec().getExternalSynchronousStandbysList());
@@ -56,7 +71,7 @@ public final class Controller {
   /** Proxies follow the master once it runs as one (after init, or after a switchover was abandoned). */
   private static void route(Round r, Db master) {
     if (!r.cd.getProxy().getSpec().getMasterDbUid().equals(master.getUid())
-        && r.convergedAs(master, DbRole.MASTER)) {
+        && r.convergedInRole(master)) {
       r.route(master.getUid(), false);
       r.say("proxies route to db " + master.getUid());
     }

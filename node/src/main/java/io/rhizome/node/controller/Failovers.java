@@ -89,7 +89,7 @@ final class Failovers {
       return;
     }
     Optional<Db> oldMaster = r.db(f.getOldMasterDbUid());
-    if (!f.getPlanned() && !f.getForced() && oldMaster.isPresent() && r.convergedAs(oldMaster.get(), DbRole.MASTER)
+    if (!f.getPlanned() && !f.getForced() && oldMaster.isPresent() && r.convergedInRole(oldMaster.get())
         && Health.masterFailure(r, oldMaster.get()).isEmpty()) {
       // nobody was promoted, and the only primary is back: routing to it again is safe
       r.status().clearFailover();
@@ -147,12 +147,16 @@ final class Failovers {
       }
     }
     DbSpec.Builder spec = chosen.getSpec().toBuilder()
-        .setRole(DbRole.MASTER)
+        .setRole(r.headRole())
         .setInitMode(InitMode.INIT_MODE_UNSPECIFIED)
         .clearFollowConfig()
         .clearFollowers()
         .setStopWrites(false)
         .setResyncFromScratch(false);
+    if (r.standbyCluster()) {
+      // the new head of a standby cluster is not promoted: it follows the external primary instead
+      spec.setFollowConfig(r.externalFollow());
+    }
     others.forEach(o -> spec.addFollowers(o.getUid()));
     if (f.getPlanned() && old.isPresent()) {
       spec.addFollowers(old.get().getUid());
@@ -178,7 +182,9 @@ final class Failovers {
     }
     r.status().setMasterDbUid(newMaster.getUid()).setNoMasterReason("")
         .setFailover(f.toBuilder().setNewMasterDbUid(newMaster.getUid()).setPromotedAtMillis(r.in.wallMillis()));
-    r.say("promoting db " + newMaster.getUid() + " on keeper " + newMaster.getSpec().getKeeperId()
+    r.say((r.standbyCluster() ? "db " + newMaster.getUid() + " on keeper " + newMaster.getSpec().getKeeperId()
+        + " is the standby cluster's new head: it follows the external primary" : "promoting db "
+        + newMaster.getUid() + " on keeper " + newMaster.getSpec().getKeeperId())
         + (f.getPlanned() ? " (switchover)" : ""));
   }
 
@@ -189,7 +195,7 @@ final class Failovers {
       return;
     }
     Db master = m.get();
-    if (r.convergedAs(master, DbRole.MASTER)) {
+    if (r.convergedInRole(master)) {
       r.route(master.getUid(), false);
       int timeline = r.reportFor(master).map(PostgresState::getTimelineId).orElse(0);
       r.cd.addHistory(HistoryEntry.newBuilder()

@@ -1,7 +1,6 @@
 package io.rhizome.node.controller;
 
 import io.rhizome.proto.cluster.Db;
-import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.Keeper;
 import java.util.Optional;
 
@@ -28,7 +27,7 @@ final class Health {
     } else {
       r.unhealthySince.remove(master.getUid());
     }
-    if (!r.convergedAs(master, DbRole.MASTER)) {
+    if (!r.convergedInRole(master)) {
       String key = Round.generationKey(master);
       long since = r.unconvergedSince.computeIfAbsent(key, k -> r.now());
       if (r.now() - since >= r.spec.convergenceTimeout().toMillis()) {

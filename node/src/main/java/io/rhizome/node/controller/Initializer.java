@@ -2,7 +2,6 @@ package io.rhizome.node.controller;
 
 import io.rhizome.proto.cluster.ClusterStatus;
 import io.rhizome.proto.cluster.Db;
-import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.DbSpec;
 import io.rhizome.proto.cluster.InitMode;
 import io.rhizome.proto.cluster.Keeper;
@@ -20,7 +19,7 @@ final class Initializer {
       return;
     }
     Db m = master.get();
-    if (r.convergedAs(m, DbRole.MASTER)) {
+    if (r.convergedInRole(m)) {
       r.status().setPhase(ClusterStatus.Phase.NORMAL).setNoMasterReason("");
       // the initial master no longer needs its init mode: a later db spec change must not re-init
       Db settled = r.putSpec(m, m.getSpec().toBuilder().setInitMode(InitMode.INIT_MODE_UNSPECIFIED).build());
@@ -69,13 +68,21 @@ final class Initializer {
     String uid = r.in.newUid().get();
     DbSpec.Builder spec = DbSpecs.fromCluster(DbSpec.newBuilder(), r.cd.getCluster().getSpec())
         .setKeeperId(keeper.get().getId())
-        .setRole(DbRole.MASTER)
+        .setRole(r.headRole())
         .setInitMode(mode == InitMode.EXISTING ? InitMode.EXISTING : InitMode.NEW);
+    if (r.standbyCluster()) {
+      // the head of a standby cluster follows the external primary; "new" copies it (pg_basebackup)
+      spec.setFollowConfig(r.externalFollow()).clearSynchronousStandbys().clearExternalSynchronousStandbys();
+      if (mode != InitMode.EXISTING) {
+        spec.setInitMode(InitMode.RESYNC);
+      }
+    }
     Db db = Db.newBuilder().setUid(uid).setGeneration(1).setSpec(spec).build();
     r.cd.putDbs(uid, db);
     r.unconvergedSince.put(Round.generationKey(db), r.now());
     r.status().setMasterDbUid(uid).setNoMasterReason("");
-    r.say((mode == InitMode.EXISTING ? "adopting the data dir of keeper " : "initialising a new cluster on keeper ")
+    r.say((mode == InitMode.EXISTING ? "adopting the data dir of keeper "
+        : r.standbyCluster() ? "copying the external primary to keeper " : "initialising a new cluster on keeper ")
         + keeper.get().getId() + " as db " + uid);
   }
 }

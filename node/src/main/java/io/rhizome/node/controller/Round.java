@@ -77,6 +77,27 @@ final class Round {
     return reportFor(db).map(p -> p.getHealthy() && p.getGeneration() == db.getGeneration()).orElse(false);
   }
 
+  /** A standby cluster's head follows an external primary; a primary cluster's head is its master. */
+  boolean standbyCluster() {
+    return spec.role() == io.rhizome.proto.cluster.ClusterRole.CLUSTER_STANDBY;
+  }
+
+  /** The cluster's head db's role: standby (of the external primary) in a standby cluster, else master. */
+  DbRole headRole() {
+    return standbyCluster() ? DbRole.STANDBY : DbRole.MASTER;
+  }
+
+  /** How a standby cluster's head follows the external primary: the cluster spec's standbySettings. */
+  io.rhizome.proto.cluster.FollowConfig externalFollow() {
+    return io.rhizome.proto.cluster.FollowConfig.newBuilder().setType(io.rhizome.proto.cluster.FollowConfig.Type.EXTERNAL)
+        .setStandbySettings(cd.getCluster().getSpec().getStandbySettings()).build();
+  }
+
+  /** Converged in the role its spec names (a standby cluster's head: in recovery). */
+  boolean convergedInRole(Db db) {
+    return convergedAs(db, db.getSpec().getRole());
+  }
+
   /** Converged in the role it was asked for. */
   boolean convergedAs(Db db, DbRole role) {
     return converged(db) && reportFor(db).map(p -> p.getInRecovery() == (role == DbRole.STANDBY)).orElse(false);

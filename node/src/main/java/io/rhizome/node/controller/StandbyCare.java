@@ -33,7 +33,7 @@ final class StandbyCare {
   }
 
   private static void assign(Round r, Db master) {
-    if (!r.convergedAs(master, DbRole.MASTER)) {
+    if (!r.convergedInRole(master)) {
       return;
     }
     for (Keeper k : r.cd.getKeepersMap().values().stream().sorted(java.util.Comparator.comparing(Keeper::getId)).toList()) {

@@ -41,6 +41,9 @@ sealed interface Action {
    */
   record Resync(Db db, Peer source, Peer master, boolean tryRewind, String reason) implements Action {}
 
+  /** A standby cluster's head: copy the external primary (pg_basebackup), then follow it. */
+  record CloneExternal(Db db, String reason) implements Action {}
+
   record WriteConfig(String content, String reason) implements Action {}
 
   record WriteHba(String content, String reason) implements Action {}

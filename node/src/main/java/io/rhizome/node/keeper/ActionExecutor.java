@@ -76,6 +76,8 @@ final class ActionExecutor {
       adoptExisting(a.db(), wanted, spec);
     } else if (action instanceof Action.Resync a) {
       resync(a, wanted, spec);
+    } else if (action instanceof Action.CloneExternal a) {
+      cloneExternal(a.db(), wanted, spec);
     } else if (action instanceof Action.WriteConfig a) {
       writeFile("postgresql.conf", a.content());
     } else if (action instanceof Action.WriteHba a) {
@@ -192,6 +194,25 @@ final class ActionExecutor {
     writeConfiguration(wanted);
     writeFile("standby.signal", "");
     // rewind and basebackup copy the source's slots' directories too; they are not ours
+    state.updateLocal(l -> l.withDb(db.getUid(), 0, false));
+  }
+
+  private void cloneExternal(Db db, WantedFiles wanted, EffectiveSpec spec) throws Exception {
+    state.updateLocal(l -> l.withDb(db.getUid(), 0, true));
+    pg.stop(PgServer.StopMode.FAST, spec.dbWaitReadyTimeout());
+    if (Files.exists(pg.pgdata())) {
+      LOG.warn("removing data dir {}: the cluster data assigns this keeper db {}, a copy of the external primary",
+          pg.pgdata(), db.getUid());
+      pg.wipeDataDir();
+    }
+    var settings = db.getSpec().getFollowConfig().getStandbySettings();
+    ExternalConnInfo.Split conninfo = ExternalConnInfo.split(settings.getPrimaryConninfo());
+    String slot = settings.getPrimarySlotName().isBlank() ? null : settings.getPrimarySlotName();
+    pg.baseBackupExternal(conninfo.withoutPassword(), conninfo.password().orElse(null), slot,
+        spec.syncTimeout().isZero() ? Duration.ofHours(24) : spec.syncTimeout());
+    state.setLastResyncMethod("pg_basebackup");
+    writeConfiguration(wanted);
+    writeFile("standby.signal", "");
     state.updateLocal(l -> l.withDb(db.getUid(), 0, false));
   }
 

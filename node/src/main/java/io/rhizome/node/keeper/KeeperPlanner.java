@@ -5,6 +5,7 @@ import io.rhizome.node.keeper.Action.StopMode;
 import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.DbSpec;
+import io.rhizome.proto.cluster.FollowConfig;
 import io.rhizome.proto.cluster.SelfFenceMode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,6 +187,14 @@ final class KeeperPlanner {
         }
       }
       case RESYNC -> {
+        if (db.getSpec().getFollowConfig().getType() == FollowConfig.Type.EXTERNAL) {
+          if (obs.running()) {
+            actions.add(new Action.Stop(StopMode.FAST, "copying the external primary needs PostgreSQL stopped"));
+          }
+          actions.add(new Action.CloneExternal(db, "db " + db.getUid() + " heads a standby cluster: copying the "
+              + "external primary with pg_basebackup" + (obs.initialized() ? " (replacing this data dir)" : "")));
+          return actions;
+        }
         Optional<Peer> source = a.followed();
         if (source.isEmpty() || !source.get().healthy()) {
           return List.of(new Action.Refuse("db " + db.getUid() + " must copy from db "
@@ -242,10 +251,11 @@ final class KeeperPlanner {
       return; // not in its wanted role yet: slots follow once it is
     }
     Set<String> wanted = new LinkedHashSet<>();
+    // a standby cluster's head is a standby with followers: it keeps their slots too
+    for (String follower : db.getSpec().getFollowersList()) {
+      wanted.add(SlotNames.forDb(follower));
+    }
     if (master) {
-      for (String follower : db.getSpec().getFollowersList()) {
-        wanted.add(SlotNames.forDb(follower));
-      }
       for (String extra : a.spec().additionalMasterReplicationSlots()) {
         wanted.add(SlotNames.PREFIX + extra);
       }

@@ -291,6 +291,32 @@ public final class PgServer {
   }
 
   /**
+   * Copies a primary outside the cluster (a standby cluster's source) here. {@code conninfo} is
+   * the operator's primaryConninfo without its password, which travels in PGPASSWORD, not argv.
+   * {@code slotName} may be null: the external primary need not have a slot for us.
+   */
+  public void baseBackupExternal(String conninfo, String password, String slotName, Duration timeout) {
+    String command = "pg_basebackup";
+    if (!isAbsentOrEmpty(pgdata)) {
+      throw PgCommandException.refused(command, pgdata + " is not empty; a base backup needs an "
+          + "empty or absent data directory");
+    }
+    log.info("pg_basebackup pgdata={} source=external primary slot={}", pgdata, slotName);
+    List<String> cmd = new java.util.ArrayList<>(List.of(bin("pg_basebackup"), "-D", pgdata.toString(),
+        "-X", "stream", "-c", "fast", "-d", conninfo, "-w"));
+    if (slotName != null) {
+      cmd.addAll(List.of("-S", slotName));
+    }
+    run(cmd, password == null ? Map.of() : Map.of("PGPASSWORD", password), timeout);
+    try {
+      Files.setPosixFilePermissions(pgdata, PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot chmod 0700 " + pgdata + ": " + e.getMessage(), e);
+    }
+    log.info("pg_basebackup done pgdata={}", pgdata);
+  }
+
+  /**
    * Copies a running server's data directory here, streaming the WAL it needs, through the
    * physical replication slot {@code slotName} (which must exist on the source).
    *

@@ -113,4 +113,26 @@ class ClusterEditsTest {
     ClusterData next = ClusterEdits.removeKeeper(normal(), "k1");
     assertFalse(next.containsDbs("s1"));
   }
+
+  @Test
+  void promoteTurnsAStandbyClusterIntoAPrimaryClusterAndRefusesOtherwise() {
+    ClusterData standbyCluster = cluster().toBuilder().setCluster(cluster().getCluster().toBuilder().setGeneration(3)
+        .setSpec(io.rhizome.proto.cluster.ClusterSpec.newBuilder().setRole(io.rhizome.proto.cluster.ClusterRole.CLUSTER_STANDBY))
+        .setStatus(cluster().getCluster().getStatus().toBuilder().setPhase(ClusterStatus.Phase.NORMAL))).build();
+    ClusterData promoted = ClusterEdits.promote(standbyCluster);
+    assertEquals(io.rhizome.proto.cluster.ClusterRole.CLUSTER_MASTER, promoted.getCluster().getSpec().getRole());
+    assertEquals(4, promoted.getCluster().getGeneration());
+    assertEquals(standbyCluster.getDbsMap(), promoted.getDbsMap(), "the controller promotes the head, not the command");
+
+    RefusedException primary = assertThrows(RefusedException.class, () -> ClusterEdits.promote(promoted));
+    assertEquals("the cluster is not a standby cluster (its role is master): nothing to promote", primary.getMessage());
+    ClusterData copying = standbyCluster.toBuilder().setCluster(standbyCluster.getCluster().toBuilder()
+        .setStatus(standbyCluster.getCluster().getStatus().toBuilder().setPhase(ClusterStatus.Phase.INITIALIZING))).build();
+    assertTrue(assertThrows(RefusedException.class, () -> ClusterEdits.promote(copying)).getMessage()
+        .startsWith("the standby cluster has no running head yet"));
+    ClusterData paused = standbyCluster.toBuilder().setCluster(standbyCluster.getCluster().toBuilder()
+        .setStatus(standbyCluster.getCluster().getStatus().toBuilder().setPaused(true))).build();
+    assertEquals("the cluster is paused: 'rhizomectl resume' first",
+        assertThrows(RefusedException.class, () -> ClusterEdits.promote(paused)).getMessage());
+  }
 }

@@ -304,8 +304,8 @@ class SpecJsonTest {
         Arguments.of("{\"initMode\":\"existing\",\"existingConfig\":{}}", "spec.existingConfig.keeperUID is required "
             + "when initMode is \"existing\" (the keeper whose data dir becomes the master)"),
         Arguments.of("{\"initMode\":\"new\",\"role\":\"standby\",\"standbyConfig\":{\"standbySettings\":"
-            + "{\"primaryConninfo\":\"host=x\"}}}", "spec.role \"standby\" cannot be used with initMode \"new\" "
-            + "(a standby cluster copies an existing primary: use initMode \"existing\")"),
+            + "{\"primaryConninfo\":\"postgresql://x/db\"}}}", "spec.standbyConfig.standbySettings.primaryConninfo: "
+            + "expected keyword=value pairs (host=... port=... user=...), found a URI"),
         Arguments.of("{\"initMode\":\"existing\",\"existingConfig\":{\"keeperUID\":\"k\"},\"role\":\"standby\"}",
             "spec.standbyConfig.standbySettings.primaryConninfo is required when role is \"standby\" "
                 + "(the external primary to follow)"),

@@ -374,6 +374,82 @@ class ControllerTest {
         "no new db for k2 while the limit is reached");
   }
 
+  // ---- standby clusters ----
+
+  @Test
+  void aStandbyClusterCopiesTheExternalPrimaryAndIsReadyWhenItsHeadRunsInRecovery() {
+    Scenario s = new Scenario().keeper("k0").initializing().spec(sp -> sp
+        .setRole(io.rhizome.proto.cluster.ClusterRole.CLUSTER_STANDBY)
+        .setStandbySettings(io.rhizome.proto.cluster.StandbySettings.newBuilder().setPrimaryConninfo("host=ext")));
+    s.decide();
+    Db head = s.data().getDbsMap().values().iterator().next();
+    assertEquals(DbRole.STANDBY, head.getSpec().getRole());
+    assertEquals(InitMode.RESYNC, head.getSpec().getInitMode(), "initMode new copies the external primary");
+    assertEquals(io.rhizome.proto.cluster.FollowConfig.Type.EXTERNAL, head.getSpec().getFollowConfig().getType());
+    assertEquals("host=ext", head.getSpec().getFollowConfig().getStandbySettings().getPrimaryConninfo());
+    s.report(head.getUid(), p -> p.setInRecovery(false));
+    s.decide();
+    assertEquals(ClusterStatus.Phase.INITIALIZING, s.data().getCluster().getStatus().getPhase(),
+        "a head running as primary is not what was asked");
+    s.report(head.getUid(), p -> p.setInRecovery(true));
+    s.decide();
+    assertEquals(ClusterStatus.Phase.NORMAL, s.data().getCluster().getStatus().getPhase());
+    assertEquals(head.getUid(), s.data().getProxy().getSpec().getMasterDbUid(), "proxies route to the head (read-only)");
+  }
+
+  @Test
+  void inAStandbyClusterOtherKeepersCascadeFromTheHeadWhichKeepsTheirSlotsAndNoSyncSet() {
+    Scenario s = new Scenario().spec(sp -> sp.setSynchronousReplication(true).setMinSynchronousStandbys(1))
+        .keeper("k0").keeper("k1").standbyClusterHead("h", "k0", 1000);
+    s.decide();
+    Db standby = s.data().getDbsMap().values().stream().filter(d -> d.getSpec().getKeeperId().equals("k1"))
+        .findFirst().orElseThrow();
+    assertEquals("h", standby.getSpec().getFollowConfig().getDbUid());
+    assertEquals(List.of(standby.getUid()), s.db("h").getSpec().getFollowersList());
+    assertEquals(List.of(), s.db("h").getSpec().getSynchronousStandbysList());
+    assertEquals(List.of(), s.db("h").getSpec().getExternalSynchronousStandbysList(), "no placeholder on a standby");
+  }
+
+  @Test
+  void aFailedHeadIsReplacedByAStandbyThatFollowsTheExternalPrimaryNotPromoted() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").standbyClusterHead("h", "k0", 1000)
+        .standby("s1", "k1", "h", 1000);
+    s.dead("k0");
+    s.decide();
+    s.decide();
+    Db next = s.db("s1");
+    assertEquals(DbRole.STANDBY, next.getSpec().getRole());
+    assertEquals(io.rhizome.proto.cluster.FollowConfig.Type.EXTERNAL, next.getSpec().getFollowConfig().getType());
+    assertEquals("s1", s.data().getCluster().getStatus().getMasterDbUid());
+    s.report("s1", p -> p.setGeneration(next.getGeneration()).setInRecovery(true));
+    s.decide();
+    assertEquals("s1", s.data().getProxy().getSpec().getMasterDbUid(), "routed once it follows in recovery");
+    assertFalse(s.data().getCluster().getStatus().hasFailover());
+  }
+
+  @Test
+  void promotingAStandbyClusterMakesItsHeadTheMasterAndNothingElseChangesRole() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").standbyClusterHead("h", "k0", 1000)
+        .standby("s1", "k1", "h", 1000);
+    s.spec(sp -> sp.setRole(io.rhizome.proto.cluster.ClusterRole.CLUSTER_MASTER));
+    Decision d = s.decide();
+    assertEquals(DbRole.MASTER, s.db("h").getSpec().getRole(), d.reasons().toString());
+    assertFalse(s.db("h").getSpec().hasFollowConfig());
+    assertEquals(DbRole.STANDBY, s.db("s1").getSpec().getRole());
+    assertEquals("h", s.db("s1").getSpec().getFollowConfig().getDbUid());
+    assertFalse(s.data().getCluster().getStatus().hasFailover(), "a promotion is not a failover");
+  }
+
+  @Test
+  void aSwitchoverInAStandbyClusterIsRefusedWithAReason() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").standbyClusterHead("h", "k0", 1000)
+        .standby("s1", "k1", "h", 1000);
+    s.cd.getClusterBuilder().getStatusBuilder().setSwitchoverRequest(SwitchoverRequest.newBuilder());
+    Decision d = s.decide();
+    assertTrue(d.reasons().toString().contains("switchover refused: this is a standby cluster"), d.reasons().toString());
+    assertEquals("h", s.data().getProxy().getSpec().getMasterDbUid());
+  }
+
   @Test
   void syncSetChangesInOverlappingSteps() {
     Scenario s = new Scenario().spec(sp -> sp.setSynchronousReplication(true))

@@ -79,6 +79,19 @@ final class Scenario {
     return this;
   }
 
+  /** A standby cluster following host=ext: its spec, and its head db {@code uid} in recovery at {@code xlog}. */
+  Scenario standbyClusterHead(String uid, String keeperId, long xlog) {
+    spec(s -> s.setRole(io.rhizome.proto.cluster.ClusterRole.CLUSTER_STANDBY).setInitMode(InitMode.NEW)
+        .setStandbySettings(io.rhizome.proto.cluster.StandbySettings.newBuilder().setPrimaryConninfo("host=ext")));
+    master(uid, keeperId, xlog);
+    Db head = cd.getDbsOrThrow(uid);
+    cd.putDbs(uid, head.toBuilder().setSpec(head.getSpec().toBuilder().setRole(DbRole.STANDBY)
+        .setFollowConfig(FollowConfig.newBuilder().setType(FollowConfig.Type.EXTERNAL)
+            .setStandbySettings(cd.getCluster().getSpec().getStandbySettings()))).build());
+    report(uid, p -> p.setInRecovery(true));
+    return this;
+  }
+
   /** A standby db following {@code masterUid}, replayed up to {@code xlog}. */
   Scenario standby(String uid, String keeperId, String masterUid, long xlog) {
     cd.putDbs(uid, Db.newBuilder().setUid(uid).setGeneration(3)

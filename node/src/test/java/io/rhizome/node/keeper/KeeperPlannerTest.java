@@ -51,6 +51,9 @@ class KeeperPlannerTest {
     return Db.newBuilder().setUid(uid).setGeneration(gen).setSpec(tweak.apply(spec)).build();
   }
 
+  static final FollowConfig EXTERNAL = FollowConfig.newBuilder().setType(FollowConfig.Type.EXTERNAL)
+      .setStandbySettings(io.rhizome.proto.cluster.StandbySettings.newBuilder().setPrimaryConninfo("host=ext")).build();
+
   static final Peer M1 = new Peer("m1", "127.0.0.1", 5433, 42L, 1, true);
   static final Peer M1_DOWN = new Peer("m1", "127.0.0.1", 5433, 42L, 1, false);
 
@@ -184,6 +187,16 @@ class KeeperPlannerTest {
             with(stopped(standbyObs()), o -> o), "Resync:basebackup"),
         row("resync of a foreign system copies", read(s), holds("m0", 5),
             with(stopped(primary()), o -> o.systemId(99L)), "Resync:basebackup"),
+        row("a standby cluster's head copies the external primary, without waiting for any peer",
+            read(standby("h1", 1, b -> b.setFollowConfig(EXTERNAL)), true, Optional.empty()), LocalDbState.EMPTY,
+            Observed.empty(), "CloneExternal"),
+        row("a standby cluster's head replaces a running data dir only after stopping it",
+            read(standby("h1", 1, b -> b.setFollowConfig(EXTERNAL)), true, Optional.empty()), holds("old", 3),
+            standbyObs(), "Stop", "CloneExternal"),
+        row("a standby cluster's head keeps a slot per follower though it is in recovery",
+            read(standby("h1", 3, b -> b.setFollowConfig(EXTERNAL).addFollowers("s2")), true, Optional.empty()),
+            holds("h1", 3), with(standbyObs(), o -> o.slots("rhizome_gone")), "CreateSlot:rhizome_s2",
+            "DropSlot:rhizome_gone"),
         // --- master
         row("converged master acknowledges its generation", read(m), holds("m1", 2), primary(), "MarkConverged"),
         row("converged master already acknowledged is idle", read(m), holds("m1", 3), primary(), "idle:converged"),
