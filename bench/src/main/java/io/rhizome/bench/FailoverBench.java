@@ -67,7 +67,7 @@ public final class FailoverBench {
         ClusterKeys keys = new ClusterKeys(CLUSTER);
         waitFor("rhizomectl init", 60_000, () -> ctl(endpoints, "init") == 0);
         waitFor("a master and a streaming standby", 180_000, () -> ready(store, keys));
-        Writer writer = new Writer(proxyPort);
+        Writer writer = new Writer(proxyPort, "postgres", SU_PASSWORD);
         writer.createTable();
         Thread t = new Thread(writer, "writer");
         t.setDaemon(true); // a failed run must still end
@@ -99,7 +99,7 @@ public final class FailoverBench {
     long killedAt = System.currentTimeMillis();
     daemons.killKeeperAndPostgres(keeper);
     HistoryEntry h = awaitHistory(store, keys, history);
-    long window = writer.awaitWriteAfter(killedAt);
+    long window = writer.awaitWriteAfter(killedAt, h.getTimeMillis());
     daemons.restartKeeper(keeper);
     return row("failover", killedAt, window, h, writer.lost());
   }
@@ -114,7 +114,7 @@ public final class FailoverBench {
       throw new IllegalStateException("switchover failed");
     }
     HistoryEntry h = awaitHistory(store, keys, history);
-    long window = writer.awaitWriteAfter(askedAt);
+    long window = writer.awaitWriteAfter(askedAt, h.getTimeMillis());
     Db master = clusterData(store, keys).getDbsOrThrow(h.getNewMasterDbUid());
     return row("switchover", askedAt, window, h, writer.lost());
   }
@@ -231,131 +231,6 @@ public final class FailoverBench {
     Files.writeString(f, content + "\n");
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
     return f;
-  }
-
-  /**
-   * Writes one row per transaction through the proxy, reconnecting after every failure; records
-   * the time of every acknowledged write and the ids acknowledged.
-   */
-  static final class Writer implements Runnable {
-    private final int port;
-    private volatile boolean stopping;
-    private final Set<Long> acked = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.ConcurrentSkipListSet<Long> ackTimes = new java.util.concurrent.ConcurrentSkipListSet<>();
-    private long next = 1;
-
-    Writer(int port) {
-      this.port = port;
-    }
-
-    Connection connect() throws Exception {
-      Properties p = new Properties();
-      p.setProperty("user", "postgres");
-      p.setProperty("password", SU_PASSWORD);
-      p.setProperty("connectTimeout", "2");
-      p.setProperty("socketTimeout", "5");
-      p.setProperty("tcpKeepAlive", "true");
-      return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
-    }
-
-    void createTable() throws Exception {
-      waitFor("a connection through the proxy", 60_000, () -> {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-          st.execute("CREATE TABLE IF NOT EXISTS bench_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
-          return true;
-        }
-      });
-    }
-
-    @Override
-    public void run() {
-      Connection c = null;
-      while (!stopping) {
-        try {
-          if (c == null) {
-            c = connect();
-          }
-          long id = next++;
-          try (Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO bench_writes (id) VALUES (" + id + ")");
-          }
-          long now = System.currentTimeMillis();
-          acked.add(id);
-          ackTimes.add(now);
-          ackTimeOf.put(id, now);
-          Thread.sleep(5);
-        } catch (Exception e) {
-          if (c != null) {
-            try {
-              c.close();
-            } catch (Exception ignored) {
-              // broken anyway
-            }
-          }
-          c = null;
-          try {
-            Thread.sleep(10);
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
-      }
-    }
-
-    /**
-     * The outage a fault caused: the longest gap between consecutive acknowledged writes from the
-     * last one before {@code faultAt} on, measured once writes have flowed again for 500 ms.
-     */
-    long awaitWriteAfter(long faultAt) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (System.currentTimeMillis() < deadline) {
-        Long prev = ackTimes.floor(faultAt);
-        long gap = -1;
-        long end = 0;
-        for (Long t : ackTimes.tailSet(faultAt, false)) {
-          long g = t - (prev == null ? faultAt : prev);
-          if (g > gap) {
-            gap = g;
-            end = t;
-          }
-          prev = t;
-        }
-        if (gap >= 0 && ackTimes.last() - end >= 500) {
-          return gap;
-        }
-        Thread.sleep(20);
-      }
-      throw new IllegalStateException("no write succeeded within 120 s of the fault");
-    }
-
-    private final Map<Long, Long> ackTimeOf = new ConcurrentHashMap<>();
-    private final Set<Long> reportedLost = ConcurrentHashMap.newKeySet();
-
-    /** Acknowledged ids missing on the master, not counted in an earlier round; printed with their ack times. */
-    long lost() throws Exception {
-      // only writes acknowledged before the read began can be expected in it
-      Set<Long> ackedBefore = Set.copyOf(acked);
-      Set<Long> present = new java.util.HashSet<>();
-      waitFor("a connection to read back", 60_000, () -> {
-        try (Connection c = connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT id FROM bench_writes")) {
-          while (rs.next()) {
-            present.add(rs.getLong(1));
-          }
-          return true;
-        }
-      });
-      List<Long> missing = ackedBefore.stream().filter(id -> !present.contains(id) && reportedLost.add(id)).sorted().toList();
-      if (!missing.isEmpty()) {
-        System.err.println("lost acknowledged writes: " + missing.stream()
-            .map(id -> id + "@" + ackTimeOf.get(id)).collect(Collectors.joining(", ")));
-      }
-      return missing.size();
-    }
-
-    void stop() {
-      stopping = true;
-    }
   }
 
   private FailoverBench() {}
