@@ -92,10 +92,11 @@ done
 TARGETS=(direct:$PG_PORT rhizome:$PROXY_PORT)
 [[ -n "$HAPROXY" ]] && TARGETS+=(haproxy:$HAPROXY_PORT)
 
-# one pgbench run; prints "tps latency_ms"
+# one pgbench run; prints "tps latency_ms". No -n: pgbench vacuums the small tables and empties
+# pgbench_history before each run, so TPC-B runs late in the sequence do not meet a bloated database.
 run() {  # $1=port, rest: pgbench options
   local port=$1; shift
-  "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c $CLIENTS -j $THREADS -T "$SECONDS_PER_RUN" -n "$@" postgres 2>&1 \
+  "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c $CLIENTS -j $THREADS -T "$SECONDS_PER_RUN" "$@" postgres 2>&1 \
     | awk '/^latency average/ {lat=$4} /^tps/ {tps=$3} END {print tps, lat}'
 }
 
@@ -106,7 +107,10 @@ for w in "${WORKLOADS[@]}"; do
   # one warm-up run per target, not counted
   for t in "${TARGETS[@]}"; do SECONDS_PER_RUN=3 run "${t#*:}" $opts >/dev/null; done
   for r in $(seq 1 "$ROUNDS"); do
-    for t in "${TARGETS[@]}"; do
+    # each round starts with the next target, so no target always runs first or last
+    n=${#TARGETS[@]}
+    for k in $(seq 0 $((n - 1))); do
+      t=${TARGETS[$(( (r - 1 + k) % n ))]}
       read -r tps lat < <(run "${t#*:}" $opts)
       TPS[$name/${t%%:*}]+="$tps "; LAT[$name/${t%%:*}]+="$lat "
       echo "round $r $name ${t%%:*}: tps=$tps latency=${lat}ms" >&2
