@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -111,20 +113,7 @@ public final class HttpEndpoint implements AutoCloseable {
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
-      Function<Map<String, String>, Answer> handler = routes.get(exchange.getRequestURI().getPath());
-      Answer answer;
-      if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
-        answer = Answer.text(405, "only GET, HEAD and OPTIONS");
-      } else if (handler == null) {
-        answer = Answer.text(404, "no such path; try " + String.join(", ", new java.util.TreeSet<>(routes.keySet())));
-      } else {
-        try {
-          answer = handler.apply(query(exchange.getRequestURI().getRawQuery()));
-        } catch (RuntimeException e) {
-          LOG.warn("http {} failed: {}", exchange.getRequestURI().getPath(), e.toString());
-          answer = Answer.text(500, "internal error: " + e.getMessage());
-        }
-      }
+      Answer answer = answer(method, exchange.getRequestURI());
       exchange.getResponseHeaders().set("Content-Type", answer.contentType());
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
       boolean withBody = method.equals("GET");
@@ -134,6 +123,28 @@ public final class HttpEndpoint implements AutoCloseable {
           out.write(answer.body());
         }
       }
+    }
+  }
+
+  private Answer answer(String method, URI uri) {
+    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
+      return Answer.text(405, "only GET, HEAD and OPTIONS");
+    }
+    Function<Map<String, String>, Answer> handler = routes.get(uri.getPath());
+    if (handler == null) {
+      return Answer.text(404, "no such path; try " + String.join(", ", new TreeSet<>(routes.keySet())));
+    }
+    Map<String, String> query;
+    try {
+      query = query(uri.getRawQuery());
+    } catch (IllegalArgumentException e) {
+      return Answer.text(400, "bad query string: " + e.getMessage());
+    }
+    try {
+      return handler.apply(query);
+    } catch (RuntimeException e) {
+      LOG.warn("http {} failed: {}", uri.getPath(), e.toString());
+      return Answer.text(500, "internal error: " + e.getMessage());
     }
   }
 
