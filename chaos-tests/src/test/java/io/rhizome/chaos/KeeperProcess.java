@@ -12,6 +12,8 @@ final class KeeperProcess implements AutoCloseable {
   final int pgPort;
   private final List<String> args;
   private final DaemonProcess daemon;
+  /** --http-port, when the test asks for HTTP. */
+  private Integer httpPort;
 
   KeeperProcess(String clusterName, String id, Path root, String storeEndpoints, int pgPort,
       Path suPasswordFile, Path replPasswordFile) {
@@ -26,8 +28,22 @@ final class KeeperProcess implements AutoCloseable {
     this.daemon = new DaemonProcess("keeper " + id, root.resolve(id + ".log"));
   }
 
+  /** Serve /health, /primary, /replica, /status and /metrics on {@code port} from the next start. */
+  KeeperProcess withHttpPort(int port) {
+    this.httpPort = port;
+    return this;
+  }
+
+  Integer httpPort() {
+    return httpPort;
+  }
+
   void start() throws IOException {
-    daemon.start(args);
+    List<String> all = new java.util.ArrayList<>(args);
+    if (httpPort != null) {
+      all.addAll(List.of("--http-port", Integer.toString(httpPort)));
+    }
+    daemon.start(all);
   }
 
   boolean isAlive() {

@@ -19,6 +19,8 @@ final class SentinelProcess implements AutoCloseable {
   private final List<PeerAddress> peers;
   private final Path dataDir;
   private final DaemonProcess daemon;
+  /** --http-port, when the test asks for HTTP. */
+  private Integer httpPort;
 
   SentinelProcess(String clusterName, PeerAddress self, List<PeerAddress> peers, Path root) {
     this.clusterName = clusterName;
@@ -30,6 +32,16 @@ final class SentinelProcess implements AutoCloseable {
 
   String id() {
     return self.id();
+  }
+
+  /** Serve health checks, /metrics and the status page on {@code port} from the next start. */
+  SentinelProcess withHttpPort(int port) {
+    this.httpPort = port;
+    return this;
+  }
+
+  Integer httpPort() {
+    return httpPort;
   }
 
   void start() throws IOException {
@@ -48,6 +60,9 @@ final class SentinelProcess implements AutoCloseable {
         "--peers", peers.stream().map(PeerAddress::toString).collect(Collectors.joining(","))));
     if (join) {
       args.add("--join");
+    }
+    if (httpPort != null) {
+      args.addAll(List.of("--http-port", Integer.toString(httpPort)));
     }
     daemon.start(args);
   }

@@ -1,26 +1,20 @@
 package io.rhizome.cli;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.node.cluster.ClusterDataStore;
 import io.rhizome.node.cluster.ClusterEdits;
 import io.rhizome.node.common.DurationText;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.node.common.UsageException;
+import io.rhizome.node.status.ClusterStatusReader;
+import io.rhizome.node.status.ClusterStatusView;
+import io.rhizome.node.status.Json;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.HistoryEntry;
-import io.rhizome.proto.cluster.KeeperInfo;
-import io.rhizome.proto.cluster.ProxyInfo;
 import io.rhizome.proto.store.KeyValue;
-import io.rhizome.proto.store.StatusReply;
 import io.rhizome.store.StoreClient;
-import io.rhizome.store.StoreException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,23 +49,8 @@ final class ClusterCtl {
         throw new UsageException("--format " + format + " is not table or json");
       }
       try (StoreClient client = ctl.store.connect()) {
-        ClusterData cd = current(ctl, client);
-        ClusterKeys keys = new ClusterKeys(ctl.store.clusterName);
-        Map<String, KeeperInfo> keepers = new HashMap<>();
-        for (KeyValue kv : client.list(keys.keepersPrefix()).getKvsList()) {
-          parse(kv, KeeperInfo.parser()).ifPresent(i -> keepers.put(i.getKeeperId(), i));
-        }
-        Map<String, ProxyInfo> proxies = new HashMap<>();
-        for (KeyValue kv : client.list(keys.proxiesPrefix()).getKvsList()) {
-          parse(kv, ProxyInfo.parser()).ifPresent(p -> proxies.put(p.getProxyId(), p));
-        }
-        Optional<StatusReply> store;
-        try {
-          store = Optional.of(client.status());
-        } catch (StoreException e) {
-          store = Optional.empty();
-        }
-        Map<String, Object> view = StatusView.build(ctl.store.clusterName, cd, keepers, proxies, store);
+        KeeperCtl.clusterData(ctl, client); // refuses a missing --cluster-name
+        Map<String, Object> view = ClusterStatusReader.read(client, ctl.store.clusterName);
         var out = spec.commandLine().getOut();
         out.println(format.equals("json") ? Json.write(view) : StatusView.text(ctl.store.clusterName, view));
         out.flush();
@@ -272,18 +251,7 @@ final class ClusterCtl {
     public Integer call() {
       try (StoreClient client = ctl.store.connect()) {
         ClusterData cd = current(ctl, client);
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (HistoryEntry h : cd.getHistoryList()) {
-          Map<String, Object> row = new LinkedHashMap<>();
-          row.put("time", Instant.ofEpochMilli(h.getTimeMillis()).toString());
-          row.put("kind", h.getPlanned() ? "switchover" : "failover");
-          row.put("from", h.getOldMasterKeeper() + "/" + h.getOldMasterDbUid());
-          row.put("to", h.getNewMasterKeeper() + "/" + h.getNewMasterDbUid());
-          row.put("timeline", h.getTimelineId());
-          row.put("durationMillis", h.getDurationMillis());
-          row.put("reason", h.getReason());
-          rows.add(row);
-        }
+        List<Map<String, Object>> rows = cd.getHistoryList().stream().map(ClusterStatusView::historyRow).toList();
         var out = spec.commandLine().getOut();
         if (format.equals("json")) {
           out.println(Json.write(rows));

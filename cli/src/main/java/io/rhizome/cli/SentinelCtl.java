@@ -2,6 +2,7 @@ package io.rhizome.cli;
 
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.node.common.UsageException;
+import io.rhizome.node.status.Json;
 import io.rhizome.proto.store.StatusReply;
 import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;

@@ -87,7 +87,11 @@ class KeeperBadInputTest {
         Arguments.of(new String[] {"--pg-su-passwordfile", null}, "--pg-su-passwordfile is required"),
         Arguments.of(new String[] {"--pg-repl-passwordfile", null}, "--pg-repl-passwordfile is required"),
         Arguments.of(new String[] {"--pg-su-passwordfile", "/nonexistent/su"}, "--pg-su-passwordfile"),
-        Arguments.of(new String[] {"--store-timeout", "soon"}, "--store-timeout"));
+        Arguments.of(new String[] {"--store-timeout", "soon"}, "--store-timeout"),
+        Arguments.of(new String[] {"--http-port", "0"}, "--http-port 0 is not a port (use 1-65535)"),
+        Arguments.of(new String[] {"--http-port", "70000"}, "--http-port 70000 is not a port"),
+        Arguments.of(new String[] {"--http-port", "8008", "--http-address", "no-such-host.invalid"},
+            "--http-address 'no-such-host.invalid' does not resolve"));
   }
 
   @ParameterizedTest(name = "{1}")
@@ -126,6 +130,25 @@ class KeeperBadInputTest {
       assertTrue(o.err().contains("--pg-port " + busy.getLocalPort()) && o.err().contains("already in use"), o.err());
     }
     assertFalse(Files.exists(tmp.resolve("k1")), "nothing written");
+  }
+
+  @Test
+  void anHttpPortInUseIsRefusedBeforeAnythingIsWritten() throws IOException {
+    assumeFalse(isRoot(), "as root the keeper refuses first");
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = busy.getLocalPort();
+      Outcome o = run(keeper("--pg-port", Integer.toString(freePort()), "--http-port", Integer.toString(port)));
+      assertEquals(1, o.exit(), o.err());
+      assertEquals("rhizome keeper: --http-port " + port + ": cannot listen on 127.0.0.1:" + port
+          + " (already in use)", o.err());
+    }
+    assertFalse(Files.exists(tmp.resolve("k1")), "nothing written");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   @Test

@@ -43,6 +43,8 @@ class ProxyBadInputTest {
         Arguments.of("bad hold timeout", proxy("--hold-timeout", "soon"), "--hold-timeout: \"soon\" is not a duration"),
         Arguments.of("bad keepalive", proxy("--tcp-keepalive-idle", "x"), "--tcp-keepalive-idle: \"x\" is not a duration"),
         Arguments.of("bad id", proxy("--id", "Proxy One"), "--id 'Proxy One' is not valid"),
+        Arguments.of("bad http port", proxy("--http-port", "65536"), "--http-port 65536 is not a port (use 1-65535)"),
+        Arguments.of("empty http address", proxy("--http-port", "8008", "--http-address", " "), "--http-address is empty"),
         Arguments.of("unknown flag", proxy("--stop-listening"), "Unknown option: '--stop-listening'"));
   }
 
@@ -68,12 +70,25 @@ class ProxyBadInputTest {
   }
 
   @Test
+  void anHttpPortInUseIsOneLineAndExitOneBeforeAnyClientPortOpens() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int clientPort = probe.getLocalPort();
+      probe.close();
+      Outcome o = run(proxy("--port", Integer.toString(clientPort), "--http-port", Integer.toString(taken.getLocalPort())));
+      assertEquals(1, o.exit(), o.err());
+      assertEquals("rhizome proxy: --http-port " + taken.getLocalPort() + ": cannot listen on 127.0.0.1:"
+          + taken.getLocalPort() + " (already in use)", o.err());
+    }
+  }
+
+  @Test
   void helpListsTheStolonFlags() {
     Outcome o = run("proxy", "--help");
     assertEquals(0, o.exit());
     for (String flag : List.of("--cluster-name", "--store-endpoints", "--listen-address", "--port",
         "--read-only-port", "--read-only-strict", "--hold-timeout", "--tcp-keepalive-idle",
-        "--tcp-keepalive-interval", "--tcp-keepalive-count", "--tls-cert", "--id")) {
+        "--tcp-keepalive-interval", "--tcp-keepalive-count", "--tls-cert", "--id", "--http-address", "--http-port")) {
       assertTrue(o.out().contains(flag), flag + " missing from:\n" + o.out());
     }
   }

@@ -57,6 +57,8 @@ class SentinelBadInputTest {
         Arguments.of("bad election timeout", "s1", ok, new String[] {"--election-timeout", "fast"}, "--election-timeout: \"fast\" is not a duration"),
         Arguments.of("election timeout too short", "s1", ok, new String[] {"--election-timeout", "50ms"}, "too short"),
         Arguments.of("tls half configured", "s1", ok, new String[] {"--tls-cert", "/nonexistent.pem"}, "TLS needs all of"),
+        Arguments.of("http port out of range", "s1", ok, new String[] {"--http-port", "70000"}, "--http-port 70000 is not a port (use 1-65535)"),
+        Arguments.of("http port not a number", "s1", ok, new String[] {"--http-port", "web"}, "--http-port"),
         Arguments.of("unknown flag", "s1", ok, new String[] {"--bogus"}, "Unknown option: '--bogus'"));
   }
 
@@ -101,6 +103,19 @@ class SentinelBadInputTest {
       Outcome o = run(sentinel(dir, "s1", "s1=127.0.0.1:" + port));
       assertEquals(1, o.exit(), o.err());
       assertEquals("rhizome sentinel: --port " + port + ": cannot listen on 127.0.0.1:" + port
+          + " (already in use)", o.err());
+      assertFalse(Files.exists(dir));
+    }
+  }
+
+  @Test
+  void httpPortInUseIsRefusedAndWritesNothing() throws IOException {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = busy.getLocalPort();
+      Path dir = tmp.resolve("data");
+      Outcome o = run(sentinel(dir, "s1", "s1=127.0.0.1:" + freePort(), "--http-port", Integer.toString(port)));
+      assertEquals(1, o.exit(), o.err());
+      assertEquals("rhizome sentinel: --http-port " + port + ": cannot listen on 127.0.0.1:" + port
           + " (already in use)", o.err());
       assertFalse(Files.exists(dir));
     }

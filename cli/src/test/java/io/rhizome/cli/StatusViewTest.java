@@ -3,6 +3,7 @@ package io.rhizome.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rhizome.node.status.Json;
 import io.rhizome.proto.cluster.Cluster;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.ClusterStatus;
@@ -46,7 +47,7 @@ class StatusViewTest {
     StatusReply store = StatusReply.newBuilder().setLeaderId("s2")
         .addPeers(PeerInfo.newBuilder().setId("s1").setAddress("127.0.0.1:7001"))
         .addPeers(PeerInfo.newBuilder().setId("s2").setAddress("127.0.0.1:7002")).build();
-    Map<String, Object> v = StatusView.build("demo", cluster(false),
+    Map<String, Object> v = io.rhizome.node.status.ClusterStatusView.build("demo", cluster(false),
         Map.of("k0", info("k0", "m", 2, 5000, false), "k1", info("k1", "s", 3, 4000, true)), Map.of(), Optional.of(store));
     assertEquals(Map.of("keeper", "k0", "db", "m", "routed", "m"), v.get("master"));
     List<Map<String, Object>> keepers = (List<Map<String, Object>>) v.get("keepers");
@@ -64,7 +65,7 @@ class StatusViewTest {
 
   @Test
   void pausedIsShownLoudly() {
-    String text = StatusView.text("demo", StatusView.build("demo", cluster(true), Map.of(), Map.of(), Optional.empty()));
+    String text = StatusView.text("demo", io.rhizome.node.status.ClusterStatusView.build("demo", cluster(true), Map.of(), Map.of(), Optional.empty()));
     assertTrue(text.startsWith("*** PAUSED"), text);
     assertTrue(text.contains("k0") && text.contains("no"), "a keeper without info is shown unhealthy: " + text);
   }

@@ -56,6 +56,9 @@ final class EventLoop implements Runnable {
   private final List<SelectionKey> listenerKeys = new ArrayList<>();
   private volatile boolean running = true;
   private volatile int pipeCount;
+  /** Bytes written to backends and to clients. Only this loop's thread adds; a scrape reads. */
+  private final java.util.concurrent.atomic.AtomicLong bytesToServer = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong bytesToClient = new java.util.concurrent.atomic.AtomicLong();
   private long lastConnectWarning;
   /** One instance: a method reference per select() would be an allocation per wakeup. */
   private final java.util.function.Consumer<SelectionKey> handler = this::handle;
@@ -84,6 +87,20 @@ final class EventLoop implements Runnable {
 
   int pipeCount() {
     return pipeCount;
+  }
+
+  long bytesToServer() {
+    return bytesToServer.get();
+  }
+
+  long bytesToClient() {
+    return bytesToClient.get();
+  }
+
+  /** One writer, so no atomic add: a plain read and a release store cost nothing on the hot path. */
+  private void forwarded(boolean toServer, int n) {
+    java.util.concurrent.atomic.AtomicLong c = toServer ? bytesToServer : bytesToClient;
+    c.setRelease(c.getPlain() + n);
   }
 
   void submit(Runnable task) {
@@ -360,7 +377,7 @@ final class EventLoop implements Runnable {
         return;
       }
       buf.flip();
-      dst.write(buf);
+      forwarded(fromClient, dst.write(buf));
       if (buf.hasRemaining()) {
         // the other side is slow: park the rest and stop reading this side until it is taken
         ByteBuffer parked = take();
@@ -384,7 +401,7 @@ final class EventLoop implements Runnable {
     if (parked == null) {
       return;
     }
-    (toClient ? p.client : p.server).write(parked);
+    forwarded(!toClient, (toClient ? p.client : p.server).write(parked));
     if (parked.hasRemaining()) {
       return;
     }

@@ -2,6 +2,7 @@ package io.rhizome.proxy;
 
 import io.rhizome.node.common.DurationText;
 import io.rhizome.node.common.EnvironmentDefaults;
+import io.rhizome.node.common.HttpOptions;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.node.common.Signals;
 import io.rhizome.node.common.TlsOptions;
@@ -40,6 +41,8 @@ public final class ProxyCommand implements Callable<Integer> {
   String storeTimeout;
 
   @Mixin TlsOptions tls;
+
+  @Mixin HttpOptions http;
 
   @Option(names = "--id", description = "this proxy's id: lowercase letters, digits, '_' and '-' (default: random 8 hex digits)")
   String id;
@@ -135,7 +138,7 @@ public final class ProxyCommand implements Callable<Integer> {
     EngineConfig engine = new EngineConfig(listen, readOnly, readOnlyStrict, hold, drain,
         EngineConfig.DEFAULT_CONNECT_TIMEOUT, new EngineConfig.KeepAlive(idle, interval, keepAliveCount),
         EngineConfig.defaultThreads());
-    return new ProxySettings(clusterName, proxyId, store, engine);
+    return new ProxySettings(clusterName, proxyId, store, engine, http.listen());
   }
 
   /** stolon's keepalive flags are seconds; a duration string works too. */

@@ -166,6 +166,16 @@ public final class ProxyEngine implements AutoCloseable {
     return loops.stream().mapToInt(EventLoop::pipeCount).sum();
   }
 
+  /** Bytes forwarded from clients to backends, across all loops. */
+  public long bytesToServers() {
+    return loops.stream().mapToLong(EventLoop::bytesToServer).sum();
+  }
+
+  /** Bytes forwarded from backends to clients, across all loops. */
+  public long bytesToClients() {
+    return loops.stream().mapToLong(EventLoop::bytesToClient).sum();
+  }
+
   /** Counters for logs and tests: accepted, refused, held, fenced (closed by a route change). */
   public Map<String, Long> counters() {
     return Map.of("accepted", accepted.get(), "refused", refused.get(), "held", held.get(),

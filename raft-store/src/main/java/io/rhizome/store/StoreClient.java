@@ -64,6 +64,19 @@ public final class StoreClient implements AutoCloseable {
         return t;
       });
 
+  /** Told how long each get, list, status, put and delete took, retries included (watches wait on purpose). */
+  @FunctionalInterface
+  public interface RequestTimer {
+    void record(String operation, boolean ok, long nanos);
+  }
+
+  private volatile RequestTimer timer = (operation, ok, nanos) -> { };
+
+  /** Reports every request's duration to {@code t} (a daemon's latency histogram). */
+  public void timeRequests(RequestTimer t) {
+    this.timer = t;
+  }
+
   private StoreClient(StoreClientConfig config) {
     this.config = config;
     Duration attempt = perAttemptTimeout(config.requestTimeout());
@@ -260,6 +273,18 @@ public final class StoreClient implements AutoCloseable {
    * quorum loss) that window stays failed, so every later call on the client fails too.
    */
   private WriteReply write(WriteRequest request) {
+    long started = System.nanoTime();
+    boolean ok = false;
+    try {
+      WriteReply reply = writeWithRetries(request);
+      ok = true;
+      return reply;
+    } finally {
+      timer.record(request.getOpCase().name().toLowerCase(java.util.Locale.ROOT), ok, System.nanoTime() - started);
+    }
+  }
+
+  private WriteReply writeWithRetries(WriteRequest request) {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
     while (true) {
       Throwable failure;
@@ -312,6 +337,18 @@ public final class StoreClient implements AutoCloseable {
    * the server's retry cache applies each at most once.
    */
   private QueryReply query(QueryRequest request, RaftPeerId server) {
+    long started = System.nanoTime();
+    boolean ok = false;
+    try {
+      QueryReply reply = queryWithRetries(request, server);
+      ok = true;
+      return reply;
+    } finally {
+      timer.record(request.getQueryCase().name().toLowerCase(java.util.Locale.ROOT), ok, System.nanoTime() - started);
+    }
+  }
+
+  private QueryReply queryWithRetries(QueryRequest request, RaftPeerId server) {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
     while (true) {
       try {

@@ -116,6 +116,27 @@ public final class StoreServer implements AutoCloseable {
     return info == null ? -1 : info.getCurrentTerm();
   }
 
+  /** True while the Ratis server and this group's division are running. */
+  public boolean isRunning() {
+    DivisionInfo info = info();
+    return info != null && info.isAlive();
+  }
+
+  /** The last log index known committed on this peer; -1 when it is not running. */
+  public long commitIndex() {
+    try {
+      return server.getDivision(StoreGroup.ID).getRaftLog().getLastCommittedIndex();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The last log index applied to the state machine on this peer; -1 when it is not running. */
+  public long appliedIndex() {
+    DivisionInfo info = info();
+    return info == null ? -1 : info.getLastAppliedIndex();
+  }
+
   private DivisionInfo info() {
     try {
       return server.getDivision(StoreGroup.ID).getInfo();

@@ -44,6 +44,7 @@ public final class ControllerLoop implements AutoCloseable {
   private ControllerMemory memory = ControllerMemory.EMPTY;
   private boolean leading;
   private List<String> lastReasons = List.of();
+  private final ControllerStats stats = new ControllerStats();
   private final Supplier<String> newUid = () -> UUID.randomUUID().toString().replace("-", "").substring(0, 8);
 
   /**
@@ -63,6 +64,11 @@ public final class ControllerLoop implements AutoCloseable {
 
   private final java.util.function.Function<ClusterSpec, ClusterData> freshCluster;
 
+  /** Read by the sentinel's /metrics. */
+  public ControllerStats stats() {
+    return stats;
+  }
+
   public ControllerLoop start() {
     thread.start();
     return this;
@@ -77,6 +83,7 @@ public final class ControllerLoop implements AutoCloseable {
           if (leading) {
             LOG.info("no longer the store's leader: controller stands by");
             leading = false;
+            stats.setLeading(false);
             memory = ControllerMemory.EMPTY;
           }
           pause(Duration.ofMillis(200));
@@ -85,6 +92,7 @@ public final class ControllerLoop implements AutoCloseable {
         if (!leading) {
           LOG.info("leading the store: controller runs (timers start afresh)");
           leading = true;
+          stats.setLeading(true);
           memory = ControllerMemory.EMPTY;
         }
         long started = System.nanoTime();
@@ -150,6 +158,7 @@ public final class ControllerLoop implements AutoCloseable {
       }
     }
     memory = d.memory();
+    stats.recordRound(cd, d.next());
     if (!d.reasons().isEmpty() && !d.reasons().equals(lastReasons)) {
       d.reasons().forEach(reason -> LOG.info("controller: {}", reason));
       lastReasons = d.reasons();

@@ -3,7 +3,10 @@ package io.rhizome.node.keeper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.cluster.EffectiveSpec;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.rhizome.node.common.DataDirLock;
+import io.rhizome.node.common.HttpEndpoint;
+import io.rhizome.node.common.StoreClientMetrics;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.ClusterSpec;
@@ -56,6 +59,10 @@ final class Keeper implements AutoCloseable {
   private final Object pgLock = new Object();
   private final Thread loop;
   private final ScheduledExecutorService timers;
+  /** Null when --http-port is not given. */
+  private final HttpEndpoint http;
+  /** The last cluster data read (the health checks judge by it); null until the first read. */
+  private volatile ClusterData lastClusterData;
 
   private volatile boolean stopping;
   private volatile EffectiveSpec spec = DEFAULTS;
@@ -72,8 +79,9 @@ final class Keeper implements AutoCloseable {
   private java.util.Map<String, String> lastGoodParameters = java.util.Map.of();
   private volatile java.util.List<String> currentRefusals = java.util.List.of();
 
-  private Keeper(KeeperSettings settings, DataDirLock lock, KeeperDataDir dir, StoreClient store) {
+  private Keeper(KeeperSettings settings, DataDirLock lock, KeeperDataDir dir, StoreClient store, HttpEndpoint http) {
     this.settings = settings;
+    this.http = http;
     this.lock = lock;
     this.dir = dir;
     this.store = store;
@@ -104,23 +112,44 @@ final class Keeper implements AutoCloseable {
     // a keeper already running on this dir is the likelier story than a port clash: say that first
     DataDirLock existing = dir.lockIfExists(s.clusterName(), s.keeperId());
     DataDirLock lock = existing;
+    HttpEndpoint http = null;
     try {
       PgServer pg = new PgServer(s.binaries(), dir.pgData(), dir.serverLog());
       if (!pg.isRunning()) {
         requirePortFree(s.pgListenAddress(), s.pgPort());
       }
+      // bound before anything is written: a taken --http-port leaves the data dir as it was
+      http = s.http().map(HttpEndpoint::start).orElse(null);
       lock = dir.open(s.clusterName(), s.keeperId(), existing);
       writePassFile(dir.passFile(), s);
       StoreClient store = StoreClient.connect(s.store());
-      Keeper k = new Keeper(s, lock, dir, store);
+      Keeper k = new Keeper(s, lock, dir, store, http);
       k.begin();
       return k;
     } catch (RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
       if (lock != null) {
         lock.close();
       }
       throw e;
     }
+  }
+
+  /** Health checks and metrics, when --http-port is given; they read only what the loop last saw. */
+  private void serveHttp() {
+    if (http == null) {
+      return;
+    }
+    PrometheusRegistry registry = new PrometheusRegistry();
+    KeeperMetrics.register(registry, this::snapshot);
+    StoreClientMetrics.register(registry, store);
+    KeeperHttp.install(http, this::snapshot, registry);
+  }
+
+  KeeperSnapshot snapshot() {
+    return KeeperSnapshot.of(info(), Optional.ofNullable(lastClusterData));
   }
 
   private void begin() {
@@ -131,6 +160,7 @@ final class Keeper implements AutoCloseable {
       LOG.info("PostgreSQL is already running (left by an earlier keeper): adopting it; it is fenced if the store "
           + "cannot confirm it within failInterval");
     }
+    serveHttp();
     loop.start();
     timers.scheduleWithFixedDelay(this::publishQuietly, 0, 100, TimeUnit.MILLISECONDS);
     timers.scheduleWithFixedDelay(this::fenceIfCutOff, 50, 50, TimeUnit.MILLISECONDS);
@@ -236,6 +266,7 @@ final class Keeper implements AutoCloseable {
       LOG.warn("cluster data is unreadable ({}); changing nothing", e.getMessage());
       return new StoreRead.NoCluster();
     }
+    lastClusterData = cd;
     Assignment a = AssignmentReader.read(cd, settings.keeperId(), bootUuid);
     spec = a.spec();
     plannedSwitchover = cd.getProxy().getSpec().getPlannedSwitchover() || cd.getCluster().getStatus().hasFailover();
@@ -471,6 +502,9 @@ final class Keeper implements AutoCloseable {
       LOG.debug("withdrawing keeper info failed: {}", e.toString());
     }
     observer.close();
+    if (http != null) {
+      http.close();
+    }
     store.close();
     lock.close();
     LOG.info("keeper stopped id={}", settings.keeperId());
@@ -487,6 +521,9 @@ final class Keeper implements AutoCloseable {
     }
     timers.shutdownNow();
     observer.close();
+    if (http != null) {
+      http.close();
+    }
     store.close();
     lock.close();
   }

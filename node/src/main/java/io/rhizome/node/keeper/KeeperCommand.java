@@ -2,6 +2,7 @@ package io.rhizome.node.keeper;
 
 import io.rhizome.node.common.DurationText;
 import io.rhizome.node.common.EnvironmentDefaults;
+import io.rhizome.node.common.HttpOptions;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.node.common.Signals;
 import io.rhizome.node.common.TlsOptions;
@@ -43,6 +44,8 @@ public final class KeeperCommand implements Callable<Integer> {
   String storeTimeout;
 
   @Mixin TlsOptions tls;
+
+  @Mixin HttpOptions http;
 
   @Option(names = "--pg-listen-address", description = "address PostgreSQL listens on (required)")
   String pgListenAddress;
@@ -112,6 +115,7 @@ public final class KeeperCommand implements Callable<Integer> {
     if (pgPort < 1 || pgPort > 65535) {
       throw new UsageException("--pg-port " + pgPort + " is not a port (use 1-65535)");
     }
+    var httpListen = http.listen();
     if (!authMethod.equals("scram-sha-256") && !authMethod.equals("md5")) {
       throw new UsageException("--pg-auth-method '" + authMethod + "' is not supported (use scram-sha-256 or md5)");
     }
@@ -132,7 +136,8 @@ public final class KeeperCommand implements Callable<Integer> {
         .withTls(tls.files()));
     return new KeeperSettings(clusterName, id, dataDir.toAbsolutePath(), store, binaries, pgListenAddress,
         pgAdvertiseAddress == null || pgAdvertiseAddress.isBlank() ? pgListenAddress : pgAdvertiseAddress,
-        pgPort, su, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority);
+        pgPort, su, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
+        httpListen);
   }
 
   static void require(Object value, String flag) {

@@ -1,7 +1,9 @@
 package io.rhizome.node.keeper;
 
 import io.rhizome.store.StoreClientConfig;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Everything a keeper is started with. The passwords are read from files once at start and live
@@ -23,7 +25,17 @@ record KeeperSettings(
     String authMethod,
     boolean canBeMaster,
     boolean canBeSynchronousReplica,
-    int priority) {
+    int priority,
+    Optional<InetSocketAddress> http) {
+
+  KeeperSettings(String clusterName, String keeperId, Path dataDir, StoreClientConfig store, PgBinaries binaries,
+      String pgListenAddress, String pgAdvertiseAddress, int pgPort, String suUsername, String suPassword,
+      String replUsername, String replPassword, String authMethod, boolean canBeMaster,
+      boolean canBeSynchronousReplica, int priority) {
+    this(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress, pgPort, suUsername,
+        suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
+        Optional.empty());
+  }
 
   @Override
   public String toString() {

@@ -1,6 +1,9 @@
 package io.rhizome.node.sentinel;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.rhizome.node.common.DataDirLock;
+import io.rhizome.node.common.HttpEndpoint;
+import io.rhizome.node.common.StoreClientMetrics;
 import io.rhizome.node.common.RefusedException;
 import io.rhizome.store.StoreServer;
 import io.rhizome.store.StoreServerConfig;
@@ -23,15 +26,25 @@ final class Sentinel implements AutoCloseable {
   private final io.rhizome.store.StoreClient controllerClient;
   private final io.rhizome.node.controller.ControllerLoop controller;
 
-  private Sentinel(SentinelSettings settings, DataDirLock lock, StoreServer store) {
+  /** Null when --http-port is not given. */
+  private final HttpEndpoint http;
+
+  private Sentinel(SentinelSettings settings, DataDirLock lock, StoreServer store, HttpEndpoint http) {
     this.settings = settings;
     this.lock = lock;
     this.store = store;
+    this.http = http;
     // the controller talks to the store like any client: its writes go through Raft too
     this.controllerClient = io.rhizome.store.StoreClient.connect(
         io.rhizome.store.StoreClientConfig.of(settings.peers()).withTls(settings.tls()));
     this.controller = new io.rhizome.node.controller.ControllerLoop(controllerClient, settings.clusterName(),
         store::isLeaderReady, settings.initialClusterSpec(), settings.freshCluster()).start();
+    if (http != null) {
+      PrometheusRegistry registry = new PrometheusRegistry();
+      SentinelMetrics.register(registry, store, controller.stats());
+      StoreClientMetrics.register(registry, controllerClient);
+      SentinelHttp.install(http, store, controllerClient, settings.clusterName(), registry);
+    }
   }
 
   /** Checks everything that can be checked before writing anything, then starts. */
@@ -41,10 +54,16 @@ final class Sentinel implements AutoCloseable {
     // a running sentinel on this dir is the likelier story than a port clash: say that first
     DataDirLock existing = dataDir.lockIfExists();
     DataDirLock lock;
+    HttpEndpoint http = null;
     try {
       requirePortFree(s.listenAddress(), s.self().port());
+      // bound before the data dir is created: a taken --http-port leaves nothing behind
+      http = s.http().map(HttpEndpoint::start).orElse(null);
       lock = existing != null ? existing : dataDir.lock();
     } catch (RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
       if (existing != null) {
         existing.close();
       }
@@ -59,8 +78,11 @@ final class Sentinel implements AutoCloseable {
       dataDir.recordIdentity(s.clusterName(), s.self().id());
       LOG.info("sentinel started cluster={} id={} address={} peers={} join={}", s.clusterName(),
           s.self().id(), s.self().address(), s.peers(), join);
-      return new Sentinel(s, lock, store);
+      return new Sentinel(s, lock, store, http);
     } catch (IOException | RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
       lock.close();
       if (rootCause(e) instanceof BindException) {
         throw new RefusedException("--port " + s.self().port() + ": " + s.listenAddress() + ":"
@@ -95,6 +117,9 @@ final class Sentinel implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
+      if (http != null) {
+        http.close();
+      }
       controller.close();
       controllerClient.close();
       store.close();

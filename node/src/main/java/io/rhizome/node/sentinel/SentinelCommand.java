@@ -54,6 +54,8 @@ public final class SentinelCommand implements Callable<Integer> {
 
   @Mixin TlsOptions tls;
 
+  @Mixin io.rhizome.node.common.HttpOptions http;
+
   @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
   String logLevel;
 
@@ -90,6 +92,7 @@ public final class SentinelCommand implements Callable<Integer> {
     if (snapshotThreshold < 10) {
       throw new UsageException("--snapshot-threshold " + snapshotThreshold + " is too small (use 10 or more)");
     }
+    var httpListen = http.listen();
     java.util.Optional<io.rhizome.proto.cluster.ClusterSpec> initialSpec = java.util.Optional.empty();
     if (initialClusterSpec != null) {
       String text;
@@ -109,7 +112,7 @@ public final class SentinelCommand implements Callable<Integer> {
         dataDir.toAbsolutePath(), election, snapshotThreshold, join,
         tls.files(), initialSpec,
         spec -> io.rhizome.node.cluster.ClusterInit.fresh(spec,
-            java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 8)));
+            java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 8)), httpListen);
   }
 
   static void require(Object value, String flag) {

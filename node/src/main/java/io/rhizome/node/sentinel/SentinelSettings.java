@@ -19,7 +19,16 @@ record SentinelSettings(
     boolean join,
     Optional<TlsFiles> tls,
     Optional<io.rhizome.proto.cluster.ClusterSpec> initialClusterSpec,
-    java.util.function.Function<io.rhizome.proto.cluster.ClusterSpec, io.rhizome.proto.cluster.ClusterData> freshCluster) {
+    java.util.function.Function<io.rhizome.proto.cluster.ClusterSpec, io.rhizome.proto.cluster.ClusterData> freshCluster,
+    Optional<java.net.InetSocketAddress> http) {
+
+  SentinelSettings(String clusterName, PeerAddress self, List<PeerAddress> peers, String listenAddress, Path dataDir,
+      Duration electionTimeout, long snapshotThreshold, boolean join, Optional<TlsFiles> tls,
+      Optional<io.rhizome.proto.cluster.ClusterSpec> initialClusterSpec,
+      java.util.function.Function<io.rhizome.proto.cluster.ClusterSpec, io.rhizome.proto.cluster.ClusterData> freshCluster) {
+    this(clusterName, self, peers, listenAddress, dataDir, electionTimeout, snapshotThreshold, join, tls,
+        initialClusterSpec, freshCluster, Optional.empty());
+  }
 
   SentinelSettings(String clusterName, PeerAddress self, List<PeerAddress> peers, String listenAddress, Path dataDir,
       Duration electionTimeout, long snapshotThreshold, boolean join, Optional<TlsFiles> tls) {

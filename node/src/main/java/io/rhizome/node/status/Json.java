@@ -1,13 +1,13 @@
-package io.rhizome.cli;
+package io.rhizome.node.status;
 
 import java.util.List;
 import java.util.Map;
 
-/** Just enough JSON output for rhizomectl: strings, numbers, booleans, lists and maps. */
-final class Json {
+/** Just enough JSON output for rhizomectl and the daemons' HTTP answers: strings, numbers, booleans, lists and maps. */
+public final class Json {
   private Json() {}
 
-  static String write(Object value) {
+  public static String write(Object value) {
     StringBuilder out = new StringBuilder();
     write(value, out);
     return out.toString();
