@@ -12,6 +12,8 @@ import io.rhizome.node.status.Json;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.HistoryEntry;
+import io.rhizome.proto.cluster.KeeperInfo;
+import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.store.KeyValue;
 import io.rhizome.store.StoreClient;
 import java.time.Duration;
