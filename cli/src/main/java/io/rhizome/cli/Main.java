@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rhizome", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "PostgreSQL high availability with an embedded Raft store.",
-    subcommands = {SentinelCommand.class, KeeperCommand.class, io.rhizome.proxy.ProxyCommand.class, RhizomeCtl.class})
+    subcommands = {SentinelCommand.class, KeeperCommand.class, io.rhizome.proxy.ProxyCommand.class, RhizomeCtl.class,
+        io.rhizome.cli.demo.DemoCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -56,7 +57,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this),
-        "missing command: use 'sentinel', 'keeper', 'proxy' or 'ctl' (see --help)");
+        "missing command: use 'sentinel', 'keeper', 'proxy', 'ctl' or 'demo' (see --help)");
   }
 
   private static int onFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
