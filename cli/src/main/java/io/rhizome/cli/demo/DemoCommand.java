@@ -37,12 +37,7 @@ import picocli.CommandLine.Option;
         + "initialises it, waits until a master is routed and a standby streams, and prints how to connect "
         + "and what to try. Ctrl-C or SIGTERM stops every process it started, PostgreSQL included.",
         "Run as root, the daemons run as an unprivileged account (--run-as, default postgres).",
-        "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_BASE_PORT."},
-    footer = {"", "Examples:",
-        "  rhizome demo                          # ./rhizome-demo, ports 17001-17033",
-        "  rhizome demo --fresh                  # start over with an empty cluster",
-        "  rhizome demo --dir /tmp/rz --base-port 18000",
-        "  sudo bin/rhizome demo                 # as root: data in /var/lib/rhizome-demo, daemons run as postgres"})
+        "Every flag can also be set as RHIZOME_<FLAG>, e.g. RHIZOME_BASE_PORT."})
 public final class DemoCommand implements Callable<Integer> {
   private static final String ROOT_DEFAULT_DIR = "/var/lib/rhizome-demo";
   private static final Duration POLL = Duration.ofMillis(500);
