@@ -230,7 +230,7 @@ function _picocli_rhizomectl() {
 
   local commands="init status spec update switchover failkeeper removekeeper pause resume history restart reinit clusterdata sentinel generate-completion"
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -262,6 +262,9 @@ function _picocli_rhizomectl() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -284,7 +287,7 @@ function _picocli_rhizomectl_init() {
 
   local commands=""
   local flag_opts="-y --yes -h --help -V --version"
-  local arg_opts="-f --file --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="-f --file --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -319,6 +322,9 @@ function _picocli_rhizomectl_init() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -341,7 +347,7 @@ function _picocli_rhizomectl_status() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--format --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--format --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -376,6 +382,9 @@ function _picocli_rhizomectl_status() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -398,7 +407,7 @@ function _picocli_rhizomectl_spec() {
 
   local commands=""
   local flag_opts="--defaults -h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -430,6 +439,9 @@ function _picocli_rhizomectl_spec() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -452,7 +464,7 @@ function _picocli_rhizomectl_update() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="-p --patch -f --file --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="-p --patch -f --file --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -490,6 +502,9 @@ function _picocli_rhizomectl_update() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -512,7 +527,7 @@ function _picocli_rhizomectl_switchover() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--to --timeout --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--to --timeout --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -550,6 +565,9 @@ function _picocli_rhizomectl_switchover() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -572,7 +590,7 @@ function _picocli_rhizomectl_failkeeper() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -603,6 +621,9 @@ function _picocli_rhizomectl_failkeeper() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -626,7 +647,7 @@ function _picocli_rhizomectl_removekeeper() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -657,6 +678,9 @@ function _picocli_rhizomectl_removekeeper() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -680,7 +704,7 @@ function _picocli_rhizomectl_pause() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -711,6 +735,9 @@ function _picocli_rhizomectl_pause() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -734,7 +761,7 @@ function _picocli_rhizomectl_resume() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -766,6 +793,9 @@ function _picocli_rhizomectl_resume() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -788,7 +818,7 @@ function _picocli_rhizomectl_history() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--format --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--format --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -823,6 +853,9 @@ function _picocli_rhizomectl_history() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -845,7 +878,7 @@ function _picocli_rhizomectl_restart() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -876,6 +909,9 @@ function _picocli_rhizomectl_restart() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -899,7 +935,7 @@ function _picocli_rhizomectl_reinit() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -930,6 +966,9 @@ function _picocli_rhizomectl_reinit() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -953,7 +992,7 @@ function _picocli_rhizomectl_clusterdata() {
 
   local commands="read write"
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -984,6 +1023,9 @@ function _picocli_rhizomectl_clusterdata() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -1007,7 +1049,7 @@ function _picocli_rhizomectl_sentinel() {
 
   local commands="list add remove"
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1038,6 +1080,9 @@ function _picocli_rhizomectl_sentinel() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -1061,7 +1106,7 @@ function _picocli_rhizomectl_generatecompletion() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1092,6 +1137,9 @@ function _picocli_rhizomectl_generatecompletion() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -1115,7 +1163,7 @@ function _picocli_rhizomectl_clusterdata_read() {
 
   local commands=""
   local flag_opts="--pretty -h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1147,6 +1195,9 @@ function _picocli_rhizomectl_clusterdata_read() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -1169,7 +1220,7 @@ function _picocli_rhizomectl_clusterdata_write() {
 
   local commands=""
   local flag_opts="-y --yes -h --help -V --version"
-  local arg_opts="-f --file --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="-f --file --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1204,6 +1255,9 @@ function _picocli_rhizomectl_clusterdata_write() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -1226,7 +1280,7 @@ function _picocli_rhizomectl_sentinel_list() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--format --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--format --cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1261,6 +1315,9 @@ function _picocli_rhizomectl_sentinel_list() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    --log-format)
+      return
+      ;;
     --log-level)
       return
       ;;
@@ -1283,7 +1340,7 @@ function _picocli_rhizomectl_sentinel_add() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1314,6 +1371,9 @@ function _picocli_rhizomectl_sentinel_add() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return
@@ -1337,7 +1397,7 @@ function _picocli_rhizomectl_sentinel_remove() {
 
   local commands=""
   local flag_opts="-h --help -V --version"
-  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-level"
+  local arg_opts="--cluster-name --store-endpoints --store-timeout --tls-cert --tls-key --tls-ca --log-format --log-level"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1368,6 +1428,9 @@ function _picocli_rhizomectl_sentinel_remove() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    --log-format)
+      return
       ;;
     --log-level)
       return

@@ -25,8 +25,7 @@ final class StoreOptions {
 
   @Mixin TlsOptions tls;
 
-  @Option(names = "--log-level", defaultValue = "info", scope = ScopeType.INHERIT, description = "debug, info, warn or error")
-  String logLevel;
+  @Mixin io.rhizome.node.common.LogOptions log;
 
   StoreClient connect() {
     if (storeEndpoints == null || storeEndpoints.isBlank()) {

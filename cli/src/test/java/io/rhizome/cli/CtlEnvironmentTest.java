@@ -108,8 +108,14 @@ class CtlEnvironmentTest {
     return cl.getCommandSpec().findOption(flag);
   }
 
+  /** Flags that take one of a few words. */
+  static final Map<String, String> WORDS = Map.of("--log-level", "debug", "--log-format", "json");
+
   /** A value of the flag's type that is not its default. */
   static String sample(String command, String flag) {
+    if (WORDS.containsKey(flag)) {
+      return WORDS.get(flag);
+    }
     Class<?> type = option(parse(Map.of(), command), flag).type();
     if (type == boolean.class || type == Boolean.class) {
       return "true";
@@ -124,6 +130,9 @@ class CtlEnvironmentTest {
   }
 
   static Object expected(OptionSpec option) {
+    if (WORDS.containsKey(option.longestName())) {
+      return WORDS.get(option.longestName());
+    }
     Class<?> type = option.type();
     if (type == boolean.class || type == Boolean.class) {
       return true;

@@ -29,7 +29,7 @@ final class DemoCluster {
   private final DemoDir dir;
   private final DemoPorts ports;
   private final String clusterName;
-  private final String logLevel;
+  private final io.rhizome.node.common.LogOptions log;
   private final PrintWriter out;
   private final Map<String, DemoProcess> daemons = new LinkedHashMap<>();
   private final ScheduledExecutorService restarter = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -41,12 +41,12 @@ final class DemoCluster {
   /** Off during start-up: a daemon that exits then refused to start, and restarting it would hide why. */
   private volatile boolean supervising;
 
-  DemoCluster(DemoDir dir, DemoPorts ports, String clusterName, String logLevel, DaemonUser user, List<String> javaCommand,
+  DemoCluster(DemoDir dir, DemoPorts ports, String clusterName, io.rhizome.node.common.LogOptions log, DaemonUser user, List<String> javaCommand,
       PrintWriter out) {
     this.dir = dir;
     this.ports = ports;
     this.clusterName = clusterName;
-    this.logLevel = logLevel;
+    this.log = log;
     this.out = out;
     List<String> base = new ArrayList<>(user.commandPrefix());
     base.addAll(javaCommand);
@@ -73,7 +73,7 @@ final class DemoCluster {
   private void add(String name, List<String> base, Map<String, String> env, List<String> args) {
     List<String> command = new ArrayList<>(base);
     command.addAll(args);
-    command.addAll(List.of("--log-level", logLevel));
+    command.addAll(List.of("--log-level", log.level(), "--log-format", log.format()));
     daemons.put(name, new DemoProcess(name, command, dir.log(name), dir.root, env));
   }
 

@@ -65,8 +65,8 @@ public final class DemoCommand implements Callable<Integer> {
       description = "how long to wait for the cluster to be ready; default ${DEFAULT-VALUE}")
   String timeout;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "the daemons' log level: debug, info, warn or error")
-  String logLevel;
+  /** Handed to the daemons: their logs (in DIR/logs) use this level and format. */
+  @CommandLine.Mixin io.rhizome.node.common.LogOptions log;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -90,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
         + (user.isSwitching() ? "; daemons run as " + user.describe() : ""));
     String classpath = RootAccess.prepare(user, demoDir, System.getProperty("java.class.path"));
 
-    DemoCluster cluster = new DemoCluster(demoDir, ports, clusterName, logLevel, user, javaCommand(classpath), out);
+    DemoCluster cluster = new DemoCluster(demoDir, ports, clusterName, log, user, javaCommand(classpath), out);
     Thread backstop = new Thread(() -> stopQuietly(cluster), "demo-stop");
     Runtime.getRuntime().addShutdownHook(backstop);
     try {

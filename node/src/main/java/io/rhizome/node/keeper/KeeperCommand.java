@@ -84,8 +84,7 @@ public final class KeeperCommand implements Callable<Integer> {
       description = "failover preference: the controller promotes the highest priority first; default ${DEFAULT-VALUE}")
   int priority;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
-  String logLevel;
+  @Mixin io.rhizome.node.common.LogOptions log;
 
   @Override
   public Integer call() throws Exception {
