@@ -28,7 +28,11 @@ final class HelpExamples {
       Map.entry("keeper", List.of(
           "rhizome keeper --cluster-name demo --id k0 --data-dir /var/lib/rhizome/k0 --store-endpoints " + E
               + " --pg-listen-address 127.0.0.1 --pg-port 5433 --pg-su-username postgres"
-              + " --pg-su-passwordfile /etc/rhizome/su.pw --pg-repl-passwordfile /etc/rhizome/repl.pw")),
+              + " --pg-su-passwordfile /etc/rhizome/su.pw --pg-repl-passwordfile /etc/rhizome/repl.pw",
+          "rhizome keeper --cluster-name demo --id k1 --data-dir /var/lib/rhizome/k1 --store-endpoints " + E
+              + " --pg-listen-address 127.0.0.1 --pg-su-passwordfile /etc/rhizome/su.pw"
+              + " --pg-repl-passwordfile /etc/rhizome/repl.pw --on-role-change /etc/rhizome/on-role-change.sh"
+              + "   # runs: on-role-change.sh master|standby|stopped demo DBUID")),
       Map.entry("proxy", List.of(
           "rhizome proxy --cluster-name demo --store-endpoints " + E + " --port 25432 --read-only-port 25433")),
       Map.entry("demo", List.of(

@@ -23,7 +23,24 @@ record KeeperSettings(
     String authMethod,
     boolean canBeMaster,
     boolean canBeSynchronousReplica,
-    int priority) {
+    int priority,
+    RoleHook roleHook) {
+
+  /** Without an --on-role-change command. */
+  KeeperSettings(String clusterName, String keeperId, Path dataDir, StoreClientConfig store, PgBinaries binaries,
+      String pgListenAddress, String pgAdvertiseAddress, int pgPort, String suUsername, String suPassword,
+      String replUsername, String replPassword, String authMethod, boolean canBeMaster,
+      boolean canBeSynchronousReplica, int priority) {
+    this(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress, pgPort, suUsername,
+        suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
+        RoleHook.NONE);
+  }
+
+  KeeperSettings withRoleHook(RoleHook hook) {
+    return new KeeperSettings(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress,
+        pgPort, suUsername, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica,
+        priority, hook);
+  }
 
   @Override
   public String toString() {
