@@ -16,15 +16,17 @@ final class KeeperProcess implements AutoCloseable {
   private Integer httpPort;
 
   KeeperProcess(String clusterName, String id, Path root, String storeEndpoints, int pgPort,
-      Path suPasswordFile, Path replPasswordFile) {
+      Path suPasswordFile, Path replPasswordFile, String... extraArgs) {
     this.id = id;
     this.dataDir = root.resolve(id);
     this.pgPort = pgPort;
-    this.args = List.of("keeper", "--cluster-name", clusterName, "--id", id,
+    List<String> all = new java.util.ArrayList<>(List.of("keeper", "--cluster-name", clusterName, "--id", id,
         "--data-dir", dataDir.toString(), "--store-endpoints", storeEndpoints,
         "--pg-listen-address", "127.0.0.1", "--pg-port", Integer.toString(pgPort),
         "--pg-su-username", "postgres", "--pg-su-passwordfile", suPasswordFile.toString(),
-        "--pg-repl-passwordfile", replPasswordFile.toString());
+        "--pg-repl-passwordfile", replPasswordFile.toString()));
+    all.addAll(List.of(extraArgs));
+    this.args = List.copyOf(all);
     this.daemon = new DaemonProcess("keeper " + id, root.resolve(id + ".log"));
   }
 

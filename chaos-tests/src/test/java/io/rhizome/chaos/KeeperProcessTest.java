@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KeeperProcessTest {
   static final String CLUSTER = "kp";
   static final String SU_PASSWORD = "su-secret";
+  static final String REPL_PASSWORD = "repl-secret";
   static final Duration CONVERGE = Duration.ofSeconds(90);
 
   @TempDir Path tmp;
@@ -54,7 +55,9 @@ class KeeperProcessTest {
     try (SentinelProcess sentinel = new SentinelProcess(CLUSTER, s1, List.of(s1), tmp);
          StoreClient store = StoreClient.connect(StoreClientConfig.of(List.of(s1)));
          KeeperProcess keeper = new KeeperProcess(CLUSTER, "k0", tmp, s1.host() + ":" + s1.port(), freePort(),
-             secret("su", SU_PASSWORD), secret("repl", "repl-secret"))) {
+             secret("su", SU_PASSWORD), secret("repl", REPL_PASSWORD),
+             // the most talkative level, as JSON lines: where a secret would show, and what a pipeline reads
+             "--log-level", "debug", "--log-format", "json")) {
       sentinel.start();
       keeper.start();
       String endpoints = s1.host() + ":" + s1.port();
@@ -63,7 +66,7 @@ class KeeperProcessTest {
       Path spec = tmp.resolve("spec.json");
       Files.writeString(spec, "{\"initMode\": \"new\", \"failInterval\": \"20s\"}");
       await().atMost(CONVERGE).ignoreExceptions()
-          .until(() -> Rhizomectl.run(CLUSTER, endpoints, "init", "--file", spec.toString()).startsWith("initialised cluster"));
+          .until(() -> Rhizomectl.init(CLUSTER, endpoints, "--file", spec.toString()));
       await().atMost(CONVERGE).ignoreExceptions().until(() -> converged(store, keys, "k0"));
       String firstBoot = info(store, keys, "k0").orElseThrow().getBootUuid();
       long pid = keeper.postmasterPid();
@@ -85,7 +88,9 @@ class KeeperProcessTest {
       assertEquals(0, keeper.terminate(), "exit code after SIGTERM");
       assertEquals(0, keeper.postmasterPid(), "PostgreSQL stopped with its keeper");
       assertTrue(info(store, keys, "k0").isEmpty(), "the keeper withdrew its info");
-      assertTrue(!Files.readString(keeper.log()).contains(SU_PASSWORD), "no password in the keeper's log");
+      String log = Files.readString(keeper.log());
+      assertTrue(!log.contains(SU_PASSWORD) && !log.contains(REPL_PASSWORD), "no password in the keeper's log");
+      JsonLogLines.assertEveryLineIsAnEvent(keeper.log());
     }
   }
 

@@ -12,6 +12,20 @@ import java.util.List;
 final class Rhizomectl {
   private Rhizomectl() {}
 
+  /**
+   * {@code init}, for an await that retries it: true once the cluster exists. An attempt whose
+   * write was applied but whose reply timed out (a slow first call to a new sentinel) makes the
+   * retry find the cluster "already initialised": that is success too.
+   */
+  static boolean init(String cluster, String endpoints, String... args) {
+    List<String> all = new ArrayList<>(List.of("ctl", "--cluster-name", cluster, "--store-endpoints", endpoints, "init"));
+    all.addAll(List.of(args));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = Main.run(all.toArray(String[]::new), "rhizome", new PrintWriter(out, true), new PrintWriter(err, true));
+    return exit == 0 ? out.toString().startsWith("initialised cluster") : err.toString().contains("is already initialised");
+  }
+
   /** Runs one command and returns its output; fails the test on a non-zero exit. */
   static String run(String cluster, String endpoints, String... args) {
     List<String> all = new ArrayList<>(List.of("ctl", "--cluster-name", cluster, "--store-endpoints", endpoints));

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rhizome", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "PostgreSQL high availability with an embedded Raft store.",
-    subcommands = {SentinelCommand.class, KeeperCommand.class, io.rhizome.proxy.ProxyCommand.class, RhizomeCtl.class})
+    subcommands = {SentinelCommand.class, KeeperCommand.class, io.rhizome.proxy.ProxyCommand.class, RhizomeCtl.class,
+        io.rhizome.cli.demo.DemoCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -37,8 +38,10 @@ public final class Main implements Runnable {
       // bin/rhizomectl: the operator knows it as rhizomectl, so errors and help say that
       rest = java.util.Arrays.copyOfRange(args, 1, args.length);
       cl = configure(new CommandLine(new RhizomeCtl()), "rhizomectl");
+      HelpExamples.apply(cl, "ctl");
     } else {
       cl = configure(new CommandLine(new Main()), programName);
+      HelpExamples.apply(cl, "");
     }
     cl.setOut(out);
     cl.setErr(err);
@@ -56,7 +59,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this),
-        "missing command: use 'sentinel', 'keeper', 'proxy' or 'ctl' (see --help)");
+        "missing command: use 'sentinel', 'keeper', 'proxy', 'ctl' or 'demo' (see --help)");
   }
 
   private static int onFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
@@ -87,11 +90,28 @@ public final class Main implements Runnable {
     return 2;
   }
 
+  /** The Maven project version, from version.properties (filtered at build), else the jar manifest. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
+      return new String[] {"rhizome " + version(), "Java " + System.getProperty("java.version")};
+    }
+
+    static String version() {
+      try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          java.util.Properties p = new java.util.Properties();
+          p.load(in);
+          String v = p.getProperty("version", "");
+          if (!v.isEmpty() && !v.startsWith("${")) {
+            return v;
+          }
+        }
+      } catch (java.io.IOException e) {
+        // fall through to the manifest
+      }
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"rhizome " + (v == null ? "dev" : v)};
+      return v == null ? "dev" : v;
     }
   }
 }

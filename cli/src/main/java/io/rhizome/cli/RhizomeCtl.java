@@ -1,5 +1,6 @@
 package io.rhizome.cli;
 
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Mixin;
     subcommands = {SpecCtl.InitCmd.class, ClusterCtl.StatusCmd.class, SpecCtl.SpecCmd.class, SpecCtl.UpdateCmd.class,
         ClusterCtl.SwitchoverCmd.class, ClusterCtl.PromoteCmd.class, ClusterCtl.FailKeeperCmd.class, ClusterCtl.RemoveKeeperCmd.class,
         ClusterCtl.PauseCmd.class, ClusterCtl.ResumeCmd.class, ClusterCtl.HistoryCmd.class, KeeperCtl.RestartCmd.class,
-        KeeperCtl.ReinitCmd.class, ClusterDataCtl.class, SentinelCtl.class})
+        KeeperCtl.ReinitCmd.class, ClusterDataCtl.class, SentinelCtl.class, AutoComplete.GenerateCompletion.class})
 final class RhizomeCtl implements Runnable {
   @Mixin StoreOptions store;
 

@@ -8,24 +8,24 @@ import io.rhizome.store.StoreClientConfig;
 import io.rhizome.node.common.TlsOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** How rhizomectl reaches the store: the flags every client program shares. */
 final class StoreOptions {
-  @Option(names = "--cluster-name", description = "cluster name (or RHIZOME_CLUSTER_NAME)")
+  @Option(names = "--cluster-name", scope = ScopeType.INHERIT, description = "cluster name (or RHIZOME_CLUSTER_NAME)")
   String clusterName;
 
-  @Option(names = "--store-endpoints",
+  @Option(names = "--store-endpoints", scope = ScopeType.INHERIT,
       description = "sentinels as HOST:PORT[,HOST:PORT...] (or RHIZOME_STORE_ENDPOINTS)")
   String storeEndpoints;
 
-  @Option(names = "--store-timeout", defaultValue = "3s",
+  @Option(names = "--store-timeout", defaultValue = "3s", scope = ScopeType.INHERIT,
       description = "how long one store request may take, retries included; default ${DEFAULT-VALUE}")
   String storeTimeout;
 
   @Mixin TlsOptions tls;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
-  String logLevel;
+  @Mixin io.rhizome.node.common.LogOptions log;
 
   StoreClient connect() {
     if (storeEndpoints == null || storeEndpoints.isBlank()) {

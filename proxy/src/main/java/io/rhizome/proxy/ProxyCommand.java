@@ -81,8 +81,7 @@ public final class ProxyCommand implements Callable<Integer> {
       description = "TCP keepalive probes before a connection is dropped (0 = OS default)")
   int keepAliveCount;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
-  String logLevel;
+  @Mixin io.rhizome.node.common.LogOptions log;
 
   @Override
   public Integer call() throws Exception {

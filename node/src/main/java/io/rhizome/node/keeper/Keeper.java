@@ -153,6 +153,9 @@ final class Keeper implements AutoCloseable {
   }
 
   private void begin() {
+    if (settings.roleHook().enabled()) {
+      roleCallback = new RoleCallbackRunner(settings.roleHook());
+    }
     LOG.info("keeper started cluster={} id={} boot={} pg={}:{} postgres={} dataDir={}", settings.clusterName(),
         settings.keeperId(), bootUuid, settings.pgAdvertiseAddress(), settings.pgPort(),
         settings.binaries().version(), dir.dir());
@@ -212,6 +215,7 @@ final class Keeper implements AutoCloseable {
     InstanceObserver.Observation o = observer.observe(current.requestTimeout());
     observedDbUid = dbBefore;
     lastObservation = o;
+    roles.observe(PgRole.of(o.observed())).ifPresent(this::roleChanged);
     learnRefusedParameters(o);
     WantedFiles wanted = wantedFiles(read, o);
     Duration unreachable = read instanceof StoreRead.Unreachable ? sinceStoreOk() : Duration.ZERO;
@@ -250,6 +254,18 @@ final class Keeper implements AutoCloseable {
       }
     }
     return new RoundResult(revision, true);
+  }
+
+  // ---- --on-role-change ----
+
+  private final PgRole.Changes roles = new PgRole.Changes();
+  private RoleCallbackRunner roleCallback;
+
+  private void roleChanged(PgRole role) {
+    LOG.info("PostgreSQL role is now {} db={}", role.word(), state.local().dbUid());
+    if (roleCallback != null) {
+      roleCallback.submit(new RoleCallbackRunner.Call(role, settings.clusterName(), state.local().dbUid()));
+    }
   }
 
   /** Set from each cluster data read: a planned switchover waits on every keeper's position. */
@@ -494,6 +510,18 @@ final class Keeper implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("stopping PostgreSQL failed: {}", e.getMessage());
       }
+    }
+    if (!pg.isRunning()) {
+      roles.observe(PgRole.STOPPED).ifPresent(this::roleChanged);
+    }
+    if (roleCallback != null) {
+      try {
+        // the "stopped" call gets its time; the keeper's stop waits at most the callback timeout
+        roleCallback.drain(settings.roleHook().timeout());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      roleCallback.close();
     }
     try {
       // the controller sees the keeper gone now rather than after failInterval

@@ -87,8 +87,16 @@ public final class KeeperCommand implements Callable<Integer> {
       description = "failover preference: the controller promotes the highest priority first; default ${DEFAULT-VALUE}")
   int priority;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
-  String logLevel;
+  @Mixin io.rhizome.node.common.LogOptions log;
+
+  @Option(names = "--on-role-change", paramLabel = "CMD",
+      description = "run CMD ROLE CLUSTER DBUID whenever PostgreSQL changes role (ROLE: master, standby, stopped); "
+          + "on its own thread, output logged, never blocking the keeper")
+  String onRoleChange;
+
+  @Option(names = "--callback-timeout", defaultValue = "30s",
+      description = "kill --on-role-change after this long; default ${DEFAULT-VALUE}")
+  String callbackTimeout;
 
   @Override
   public Integer call() throws Exception {
@@ -137,7 +145,22 @@ public final class KeeperCommand implements Callable<Integer> {
     return new KeeperSettings(clusterName, id, dataDir.toAbsolutePath(), store, binaries, pgListenAddress,
         pgAdvertiseAddress == null || pgAdvertiseAddress.isBlank() ? pgListenAddress : pgAdvertiseAddress,
         pgPort, su, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
-        httpListen);
+        roleHook(), httpListen);
+  }
+
+  private RoleHook roleHook() {
+    java.time.Duration timeout = parse(() -> DurationText.parse(callbackTimeout, "--callback-timeout"));
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new UsageException("--callback-timeout " + callbackTimeout + " must be positive (e.g. 30s)");
+    }
+    if (onRoleChange == null || onRoleChange.isBlank()) {
+      return new RoleHook("", timeout);
+    }
+    String program = onRoleChange.strip().split("\\s+")[0];
+    if (program.contains("/") && !java.nio.file.Files.isExecutable(Path.of(program))) {
+      throw new UsageException("--on-role-change: " + program + " is not an executable file (chmod +x it, or give its full path)");
+    }
+    return new RoleHook(onRoleChange.strip(), timeout);
   }
 
   static void require(Object value, String flag) {

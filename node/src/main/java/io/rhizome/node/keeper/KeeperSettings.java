@@ -26,15 +26,23 @@ record KeeperSettings(
     boolean canBeMaster,
     boolean canBeSynchronousReplica,
     int priority,
+    RoleHook roleHook,
     Optional<InetSocketAddress> http) {
 
+  /** Without an --on-role-change command and HTTP. */
   KeeperSettings(String clusterName, String keeperId, Path dataDir, StoreClientConfig store, PgBinaries binaries,
       String pgListenAddress, String pgAdvertiseAddress, int pgPort, String suUsername, String suPassword,
       String replUsername, String replPassword, String authMethod, boolean canBeMaster,
       boolean canBeSynchronousReplica, int priority) {
     this(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress, pgPort, suUsername,
         suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
-        Optional.empty());
+        RoleHook.NONE, Optional.empty());
+  }
+
+  KeeperSettings withRoleHook(RoleHook hook) {
+    return new KeeperSettings(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress,
+        pgPort, suUsername, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica,
+        priority, hook, http);
   }
 
   @Override

@@ -56,8 +56,7 @@ public final class SentinelCommand implements Callable<Integer> {
 
   @Mixin io.rhizome.node.common.HttpOptions http;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
-  String logLevel;
+  @Mixin io.rhizome.node.common.LogOptions log;
 
   @Override
   public Integer call() throws Exception {

@@ -126,6 +126,12 @@ final class KeeperHarness implements AutoCloseable {
     return k;
   }
 
+  /** Starts a keeper with changed settings (e.g. an --on-role-change hook). */
+  io.rhizome.node.keeper.Keeper startKeeper(String id, UnaryOperator<KeeperSettings> change) throws IOException {
+    settings.put(id, change.apply(settingsFor(id)));
+    return startKeeper(id);
+  }
+
   io.rhizome.node.keeper.Keeper keeper(String id) {
     return keepers.get(id);
   }
