@@ -16,6 +16,7 @@ record KeeperSettings(
     String pgListenAddress,
     String pgAdvertiseAddress,
     int pgPort,
+    int pgAdvertisePort,
     String suUsername,
     String suPassword,
     String replUsername,
@@ -29,6 +30,8 @@ record KeeperSettings(
   public String toString() {
     // never print the passwords, not even by accident in a debug line
     return "KeeperSettings[cluster=" + clusterName + ", id=" + keeperId + ", dataDir=" + dataDir
-        + ", pg=" + pgListenAddress + ":" + pgPort + ", su=" + suUsername + ", repl=" + replUsername + "]";
+        + ", pg=" + pgListenAddress + ":" + pgPort
+        + ", advertised=" + pgAdvertiseAddress + ":" + pgAdvertisePort
+        + ", su=" + suUsername + ", repl=" + replUsername + "]";
   }
 }
