@@ -21,6 +21,7 @@ final class DaemonProcess {
   private final String name;
   private final Path log;
   private Process process;
+  private boolean frozen;
 
   DaemonProcess(String name, Path log) {
     this.name = name;
@@ -64,6 +65,7 @@ final class DaemonProcess {
   synchronized void kill() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
+      frozen = false;
       if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
         throw new IllegalStateException(name + " (pid " + process.pid()
             + ") still runs " + STOP_GRACE_SECONDS + "s after SIGKILL");
@@ -71,8 +73,27 @@ final class DaemonProcess {
     }
   }
 
+  /** SIGSTOP: the JVM is frozen, its sockets stay open (a hung host, not a dead one). */
+  synchronized void freeze() {
+    ProcessSignals.one(process.pid(), ProcessSignals.Signal.STOP);
+    frozen = true;
+  }
+
+  /** SIGCONT after {@link #freeze()}. */
+  synchronized void thaw() {
+    ProcessSignals.one(process.pid(), ProcessSignals.Signal.CONT);
+    frozen = false;
+  }
+
+  synchronized boolean isFrozen() {
+    return frozen && isAlive();
+  }
+
   /** SIGTERM; returns the exit code, or -1 if it had to be killed. */
   synchronized int terminate() throws InterruptedException {
+    if (frozen) {
+      thaw(); // a stopped JVM would not act on SIGTERM
+    }
     process.destroy();
     if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly();

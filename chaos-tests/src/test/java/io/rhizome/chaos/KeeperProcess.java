@@ -15,14 +15,22 @@ final class KeeperProcess implements AutoCloseable {
 
   KeeperProcess(String clusterName, String id, Path root, String storeEndpoints, int pgPort,
       Path suPasswordFile, Path replPasswordFile) {
+    this(clusterName, id, root, storeEndpoints, pgPort, suPasswordFile, replPasswordFile, List.of());
+  }
+
+  /** With {@code extraArgs}, e.g. {@code --pg-advertise-port} of a relay in front of PostgreSQL. */
+  KeeperProcess(String clusterName, String id, Path root, String storeEndpoints, int pgPort,
+      Path suPasswordFile, Path replPasswordFile, List<String> extraArgs) {
     this.id = id;
     this.dataDir = root.resolve(id);
     this.pgPort = pgPort;
-    this.args = List.of("keeper", "--cluster-name", clusterName, "--id", id,
+    List<String> all = new java.util.ArrayList<>(List.of("keeper", "--cluster-name", clusterName, "--id", id,
         "--data-dir", dataDir.toString(), "--store-endpoints", storeEndpoints,
         "--pg-listen-address", "127.0.0.1", "--pg-port", Integer.toString(pgPort),
         "--pg-su-username", "postgres", "--pg-su-passwordfile", suPasswordFile.toString(),
-        "--pg-repl-passwordfile", replPasswordFile.toString());
+        "--pg-repl-passwordfile", replPasswordFile.toString()));
+    all.addAll(extraArgs);
+    this.args = List.copyOf(all);
     this.daemon = new DaemonProcess("keeper " + id, root.resolve(id + ".log"));
   }
 
@@ -40,6 +48,44 @@ final class KeeperProcess implements AutoCloseable {
 
   int terminate() throws InterruptedException {
     return daemon.terminate();
+  }
+
+  /** SIGSTOP of the keeper's JVM. */
+  void freeze() {
+    daemon.freeze();
+  }
+
+  void thaw() {
+    daemon.thaw();
+  }
+
+  /** kill -9 of PostgreSQL: its postmaster and every process it forked, as a crash takes them all. */
+  void killPostgres() {
+    long pid = postmasterPid();
+    ProcessSignals.tree(pid, ProcessSignals.Signal.KILL);
+    awaitGone(pid);
+  }
+
+  /** SIGSTOP of PostgreSQL, its postmaster and every backend: a hung server with open sockets. */
+  long freezePostgres() {
+    long pid = postmasterPid();
+    ProcessSignals.tree(pid, ProcessSignals.Signal.STOP);
+    return pid;
+  }
+
+  /** SIGCONT of the PostgreSQL frozen by {@link #freezePostgres()} (its pid: the file may have changed). */
+  static void thawPostgres(long pid) {
+    ProcessSignals.tree(pid, ProcessSignals.Signal.CONT);
+  }
+
+  private static void awaitGone(long pid) {
+    ProcessHandle.of(pid).ifPresent(h -> {
+      try {
+        h.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("PostgreSQL pid " + pid + " still runs 20 s after SIGKILL", e);
+      }
+    });
   }
 
   Path log() {
@@ -66,11 +112,19 @@ final class KeeperProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    long pid = postmasterPid();
+    // a frozen PostgreSQL would hold the keeper's fast shutdown up: thaw it first
+    ProcessSignals.tree(pid, ProcessSignals.Signal.CONT);
     daemon.stop();
     // a keeper killed by the test leaves its PostgreSQL behind: it is ours to stop
-    long pid = postmasterPid();
+    pid = postmasterPid();
     if (pid != 0) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     }
+  }
+
+  @Override
+  public String toString() {
+    return daemon + " pg :" + pgPort;
   }
 }

@@ -61,6 +61,15 @@ final class SentinelProcess implements AutoCloseable {
     daemon.kill();
   }
 
+  /** SIGSTOP: a hung sentinel whose sockets stay open. */
+  void freeze() {
+    daemon.freeze();
+  }
+
+  void thaw() {
+    daemon.thaw();
+  }
+
   /** SIGTERM; returns the exit code, or -1 if it had to be killed. */
   int terminate() throws InterruptedException {
     return daemon.terminate();

@@ -1,0 +1,55 @@
+package io.rhizome.chaos;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** One {@code rhizome proxy} in its own JVM, owned by a test. */
+final class ProxyProcess implements AutoCloseable {
+  final String id;
+  final int port;
+  private final List<String> args;
+  private final DaemonProcess daemon;
+
+  ProxyProcess(String clusterName, String id, Path root, String storeEndpoints, int port) {
+    this.id = id;
+    this.port = port;
+    this.args = List.of("proxy", "--cluster-name", clusterName, "--id", id, "--store-endpoints", storeEndpoints,
+        "--listen-address", "127.0.0.1", "--port", Integer.toString(port));
+    this.daemon = new DaemonProcess("proxy " + id, root.resolve("proxy-" + id + ".log"));
+  }
+
+  void start() throws IOException {
+    daemon.start(args);
+  }
+
+  boolean isAlive() {
+    return daemon.isAlive();
+  }
+
+  void kill() throws InterruptedException {
+    daemon.kill();
+  }
+
+  void freeze() {
+    daemon.freeze();
+  }
+
+  void thaw() {
+    daemon.thaw();
+  }
+
+  Path log() {
+    return daemon.log();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    daemon.stop();
+  }
+
+  @Override
+  public String toString() {
+    return daemon + " :" + port;
+  }
+}
