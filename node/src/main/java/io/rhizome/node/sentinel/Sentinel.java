@@ -42,7 +42,7 @@ final class Sentinel implements AutoCloseable {
     DataDirLock existing = dataDir.lockIfExists();
     DataDirLock lock;
     try {
-      requirePortFree(s.listenAddress(), s.self().port());
+      requirePortFree(s.listenAddress(), s.listenPort());
       lock = existing != null ? existing : dataDir.lock();
     } catch (RuntimeException e) {
       if (existing != null) {
@@ -52,7 +52,7 @@ final class Sentinel implements AutoCloseable {
     }
     try {
       boolean join = s.join() && dataDir.isNew();
-      StoreServerConfig config = new StoreServerConfig(s.self(), s.peers(), s.listenAddress(),
+      StoreServerConfig config = new StoreServerConfig(s.self(), s.peers(), s.listenAddress(), s.listenPort(),
           dataDir.raftDir(), s.electionTimeout(), join,
           StoreTuning.defaults().withSnapshotThreshold(s.snapshotThreshold()), s.tls());
       StoreServer store = StoreServer.start(config);
@@ -63,8 +63,8 @@ final class Sentinel implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       lock.close();
       if (rootCause(e) instanceof BindException) {
-        throw new RefusedException("--port " + s.self().port() + ": " + s.listenAddress() + ":"
-            + s.self().port() + " is already in use");
+        throw new RefusedException("--port " + s.listenPort() + ": " + s.listenAddress() + ":"
+            + s.listenPort() + " is already in use");
       }
       throw e;
     }
