@@ -176,6 +176,25 @@ final class ChaosCluster implements AutoCloseable {
     return keepers.values().stream().filter(n -> n != m).toList();
   }
 
+  /** The db a keeper holds now, if any. */
+  Optional<Db> dbOf(Node n) {
+    return clusterData().getDbsMap().values().stream()
+        .filter(d -> d.getSpec().getKeeperId().equals(n.id())).findFirst();
+  }
+
+  /**
+   * A standby the controller could promote now: streaming from the routed master and, in sync
+   * mode, reported in sync by it.
+   */
+  boolean electable(Node n, boolean synchronous) {
+    ClusterData cd = clusterData();
+    Db master = cd.getDbsMap().get(cd.getProxy().getSpec().getMasterDbUid());
+    Optional<Db> db = dbOf(n);
+    return master != null && db.isPresent() && db.get().getStatus().getHealthy()
+        && master.getStatus().getStreamingStandbysList().contains(db.get().getUid())
+        && (!synchronous || master.getStatus().getSynchronousStandbysList().contains(db.get().getUid()));
+  }
+
   /** Failovers and switchovers so far. */
   int failovers() {
     return clusterData().getHistoryCount();
@@ -284,6 +303,13 @@ final class ChaosCluster implements AutoCloseable {
     p.setProperty("socketTimeout", "30");
     p.setProperty("sslmode", "disable");
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+  }
+
+  /** Runs one statement on a keeper's PostgreSQL, directly. */
+  static void execute(int port, String sql) throws SQLException {
+    try (Connection c = connect(port); Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
   }
 
   /** One value from a keeper's PostgreSQL, directly; null when it does not answer. */

@@ -11,15 +11,18 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
- * A TCP relay on loopback between one link's two ends, owned by a test: everything the client
- * side sends to {@link #port()} is forwarded to the target and back, unless the test says
- * otherwise. Faults, one link at a time, with no root and no network namespace:
+ * A TCP relay on loopback in front of one server, owned by a test: everything sent to
+ * {@link #port()} is forwarded to the target and back, unless the test says otherwise. Faults,
+ * with no root and no network namespace:
  *
  * <ul>
  *   <li>{@link #pass()}: forward everything (heals every fault below but latency);
@@ -31,6 +34,12 @@ import java.util.concurrent.TimeUnit;
  *       again (TCP would have retransmitted it);
  *   <li>{@link #latency(Duration)}: each chunk is delivered that much later, in both directions.
  * </ul>
+ *
+ * <p>When many clients share the relay (a sentinel's peers and clients, a primary's standbys and
+ * proxies), a <em>source resolver</em> names the client of each connection (from its port), and
+ * the faults can target one source: {@link #blackhole(String)}, {@link #cut(String)},
+ * {@link #pass(String)}. A source cannot be refused at the listening socket: its new
+ * connections are reset as soon as they are accepted instead.
  */
 final class FaultRelay implements AutoCloseable {
   enum Mode { PASS, REFUSE, BLACKHOLE }
@@ -41,7 +50,9 @@ final class FaultRelay implements AutoCloseable {
   private final InetSocketAddress target;
   private final int port;
   private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
+  private final Map<String, Mode> sourceModes = new ConcurrentHashMap<>();
   private final Object gate = new Object();
+  private volatile IntFunction<String> sources = clientPort -> "";
   private Mode mode = Mode.PASS;
   private volatile long latencyNanos;
   private ServerSocket listener;
@@ -63,6 +74,11 @@ final class FaultRelay implements AutoCloseable {
 
   static FaultRelay to(String name, int targetPort) throws IOException {
     return start(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+  }
+
+  /** Names the client of each new connection from its (loopback) port; "" when unknown. */
+  void resolveSourcesWith(IntFunction<String> resolver) {
+    this.sources = resolver;
   }
 
   int port() {
@@ -102,6 +118,27 @@ final class FaultRelay implements AutoCloseable {
     dropConnections();
   }
 
+  /** Nothing forwarded to or from {@code source}'s connections, old and new; others pass. */
+  void blackhole(String source) {
+    setSourceMode(source, Mode.BLACKHOLE);
+  }
+
+  /** {@code source}'s connections are reset, and so are its new ones; others pass. */
+  void cut(String source) {
+    setSourceMode(source, Mode.REFUSE);
+    for (Pair p : List.copyOf(pairs)) {
+      if (p.source.equals(source)) {
+        p.reset();
+      }
+    }
+  }
+
+  /** {@code source} follows the relay's own mode again. */
+  void pass(String source) {
+    sourceModes.remove(source);
+    wakeGate();
+  }
+
   void latency(Duration latency) {
     latencyNanos = latency.toNanos();
   }
@@ -115,6 +152,11 @@ final class FaultRelay implements AutoCloseable {
 
   int openConnections() {
     return pairs.size();
+  }
+
+  private void setSourceMode(String source, Mode m) {
+    sourceModes.put(source, m);
+    wakeGate();
   }
 
   private void setMode(Mode next) throws IOException {
@@ -131,6 +173,10 @@ final class FaultRelay implements AutoCloseable {
       }
       mode = next;
     }
+    wakeGate();
+  }
+
+  private void wakeGate() {
     synchronized (gate) {
       gate.notifyAll();
     }
@@ -160,14 +206,19 @@ final class FaultRelay implements AutoCloseable {
 
   private void open(Socket client) {
     try {
-      awaitForwarding();
-      if (isClosed()) {
+      String source = sourceOf(client);
+      if (effectiveMode(source) == Mode.REFUSE) {
+        resetQuietly(client); // refused for this source only: the listener stays open for the others
+        return;
+      }
+      awaitForwarding(source);
+      if (isClosed() || effectiveMode(source) == Mode.REFUSE) {
         resetQuietly(client);
         return;
       }
       Socket upstream = new Socket();
       upstream.connect(target, 5_000);
-      Pair p = new Pair(client, upstream);
+      Pair p = new Pair(client, upstream, source);
       pairs.add(p);
       p.start();
     } catch (IOException | InterruptedException e) {
@@ -175,10 +226,24 @@ final class FaultRelay implements AutoCloseable {
     }
   }
 
-  /** Blocks while the link is a black hole. */
-  private void awaitForwarding() throws InterruptedException {
+  private String sourceOf(Socket client) {
+    try {
+      String s = sources.apply(client.getPort());
+      return s == null ? "" : s;
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
+  private Mode effectiveMode(String source) {
+    Mode m = sourceModes.get(source);
+    return m != null ? m : mode();
+  }
+
+  /** Blocks while the link is a black hole for {@code source}. */
+  private void awaitForwarding(String source) throws InterruptedException {
     synchronized (gate) {
-      while (isBlackholed()) {
+      while (!isClosed() && effectiveMode(source) == Mode.BLACKHOLE) {
         gate.wait(1_000);
       }
     }
@@ -186,10 +251,6 @@ final class FaultRelay implements AutoCloseable {
 
   private synchronized boolean isClosed() {
     return closed;
-  }
-
-  private synchronized boolean isBlackholed() {
-    return mode == Mode.BLACKHOLE && !closed;
   }
 
   @Override
@@ -204,15 +265,14 @@ final class FaultRelay implements AutoCloseable {
         }
       }
     }
-    synchronized (gate) {
-      gate.notifyAll();
-    }
+    wakeGate();
     dropConnections();
   }
 
   @Override
   public String toString() {
-    return "relay " + name + " :" + port + " -> " + target.getPort() + " " + mode();
+    return "relay " + name + " :" + port + " -> " + target.getPort() + " " + mode()
+        + (sourceModes.isEmpty() ? "" : " " + sourceModes);
   }
 
   private static void resetQuietly(Socket s) {
@@ -232,12 +292,14 @@ final class FaultRelay implements AutoCloseable {
   private final class Pair {
     private final Socket client;
     private final Socket upstream;
-    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final String source;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private int halvesDone;
 
-    Pair(Socket client, Socket upstream) {
+    Pair(Socket client, Socket upstream, String source) {
       this.client = client;
       this.upstream = upstream;
+      this.source = source;
     }
 
     void start() {
@@ -252,7 +314,7 @@ final class FaultRelay implements AutoCloseable {
         try {
           InputStream in = from.getInputStream(); // not closed here: that would close both directions
           while (true) {
-            awaitForwarding(); // a black hole reads nothing: the sender's buffers fill as on a real one
+            awaitForwarding(source); // a black hole reads nothing: the sender's buffers fill as on a real one
             int n = in.read(buf);
             if (n < 0) {
               queue.put(Chunk.EOF);
@@ -273,7 +335,7 @@ final class FaultRelay implements AutoCloseable {
             if (wait > 0) {
               TimeUnit.NANOSECONDS.sleep(wait);
             }
-            awaitForwarding();
+            awaitForwarding(source);
             if (c == Chunk.EOF) {
               to.shutdownOutput();
               halfDone();

@@ -17,7 +17,11 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -174,6 +178,63 @@ class FaultRelayTest {
       assertArrayEquals(data, s.getInputStream().readAllBytes());
       writer.join();
     }
+  }
+
+  @Test
+  void aBlackholedSourceIsHeldWhileOthersPass() throws Exception {
+    Set<Integer> aPorts = ConcurrentHashMap.newKeySet();
+    relay.resolveSourcesWith(port -> aPorts.contains(port) ? "a" : "b");
+    try (Socket a = connectAs(aPorts); Socket b = connect()) {
+      assertEquals("a1", roundTrip(a, "a1"));
+      relay.blackhole("a");
+      send(a, "a2");
+      assertEquals("b1", roundTrip(b, "b1"), "other sources pass");
+      assertThrows(SocketTimeoutException.class, () -> read(a, 2, QUIET));
+      try (Socket a2 = connectAs(aPorts)) {
+        send(a2, "new");
+        assertThrows(SocketTimeoutException.class, () -> read(a2, 3, QUIET), "a new connection of the source hangs too");
+        relay.pass("a");
+        assertEquals("a2", read(a, 2, Duration.ofSeconds(5)));
+        assertEquals("new", read(a2, 3, Duration.ofSeconds(5)));
+      }
+    }
+  }
+
+  @Test
+  void aCutSourceIsResetWhileOthersPass() throws Exception {
+    Set<Integer> aPorts = ConcurrentHashMap.newKeySet();
+    relay.resolveSourcesWith(port -> aPorts.contains(port) ? "a" : "b");
+    try (Socket a = connectAs(aPorts); Socket b = connect()) {
+      assertEquals("a1", roundTrip(a, "a1"));
+      relay.cut("a");
+      assertTrue(isBroken(a), "its open connection is reset");
+      try (Socket again = connectAs(aPorts)) {
+        assertTrue(isBroken(again), "and so is a new one");
+      }
+      assertEquals("b1", roundTrip(b, "b1"), "other sources pass");
+      relay.pass("a");
+      try (Socket healed = connectAs(aPorts)) {
+        assertEquals("a2", roundTrip(healed, "a2"));
+      }
+    }
+  }
+
+  @Test
+  void theOwnerOfAConnectionIsFoundInProc() throws Exception {
+    long me = ProcessHandle.current().pid();
+    try (Socket s = connect()) {
+      assertEquals("me", SocketOwners.owner(s.getLocalPort(), relay.port(),
+          Map.of("other", () -> List.of(1L), "me", () -> List.of(me))));
+      assertEquals("", SocketOwners.owner(s.getLocalPort(), relay.port(), Map.of("other", () -> List.of(1L))));
+    }
+  }
+
+  private Socket connectAs(Set<Integer> ports) throws IOException {
+    Socket s = new Socket();
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    ports.add(s.getLocalPort());
+    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), relay.port()), 2_000);
+    return s;
   }
 
   private void set(FaultRelay.Mode mode) throws IOException {

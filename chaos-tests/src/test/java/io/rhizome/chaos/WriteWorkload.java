@@ -121,6 +121,7 @@ final class WriteWorkload implements AutoCloseable {
           if (!c.isValid(1)) {
             return;
           }
+          pause(RECONNECT_PAUSE); // e.g. a read-only server: do not spin
           continue;
         }
         try {
