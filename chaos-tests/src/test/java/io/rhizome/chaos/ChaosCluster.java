@@ -38,11 +38,23 @@ import java.util.stream.Collectors;
 
 /**
  * A whole cluster of real processes for one chaos scenario: 3 sentinels, N keepers with real
- * PostgreSQL, one proxy, and a {@link FaultRelay} on every link the test may break: each
- * keeper's and the proxy's link to the store, the client's link to the proxy, and a relay in
- * front of each PostgreSQL that the keeper advertises ({@code --pg-advertise-port}), so standbys
- * (and the proxy) reach a primary only through it. The test's own store client and rhizomectl
- * talk to the sentinels directly: they observe, they are not part of the cluster.
+ * PostgreSQL, one proxy, and a {@link FaultRelay} in front of every server the test may cut
+ * anyone from:
+ *
+ * <ul>
+ *   <li>each sentinel: the relay is its address in --peers ({@code --listen-port} binds the real
+ *       one), so its peers and every store client reach it only through the relay (a Ratis client
+ *       follows the leader's --peers address, so relays only in --store-endpoints would be
+ *       bypassed);
+ *   <li>each PostgreSQL: the keeper advertises the relay ({@code --pg-advertise-port}), so
+ *       standbys and the proxy reach a primary only through it;
+ *   <li>the proxy: clients connect to a relay in front of it.
+ * </ul>
+ *
+ * Each relay names the client of every connection from /proc ({@link SocketOwners}): "s1",
+ * "k0", "k0-pg" (k0's PostgreSQL and its children, e.g. a walreceiver), "proxy". A
+ * {@link Link} faults one client's connections through some relays and leaves the rest alone.
+ * The test's own store client and rhizomectl are not a source: no link fault touches them.
  */
 final class ChaosCluster implements AutoCloseable {
   static final String NAME = "chaos";
@@ -58,10 +70,12 @@ final class ChaosCluster implements AutoCloseable {
   final ProxyProcess proxy;
   final Link proxyStoreLink;
   final FaultRelay clientLink;
+  /** The relay in front of each sentinel, by sentinel id. */
+  final Map<String, FaultRelay> sentinelRelays = new LinkedHashMap<>();
   private final List<AutoCloseable> owned = new ArrayList<>();
   private final List<PeerAddress> peers;
 
-  /** A keeper with its links: to the store, and the relay standbys reach its PostgreSQL through. */
+  /** A keeper with its link to the store, and the relay in front of its PostgreSQL. */
   record Node(KeeperProcess keeper, Link storeLink, FaultRelay pgLink) {
     String id() {
       return keeper.id;
@@ -74,10 +88,20 @@ final class ChaosCluster implements AutoCloseable {
 
   private ChaosCluster(Path dir, int keeperCount) throws IOException {
     this.dir = dir;
-    this.peers = List.of(new PeerAddress("s1", "127.0.0.1", freePort()),
-        new PeerAddress("s2", "127.0.0.1", freePort()), new PeerAddress("s3", "127.0.0.1", freePort()));
+    List<PeerAddress> relayed = new ArrayList<>();
+    Map<String, Integer> realPorts = new LinkedHashMap<>();
+    for (int i = 1; i <= 3; i++) {
+      String id = "s" + i;
+      int real = freePort();
+      FaultRelay relay = own(FaultRelay.to(id, real));
+      relay.resolveSourcesWith(clientPort -> sourceOf(clientPort, relay.port()));
+      sentinelRelays.put(id, relay);
+      realPorts.put(id, real);
+      relayed.add(new PeerAddress(id, "127.0.0.1", relay.port()));
+    }
+    this.peers = List.copyOf(relayed);
     for (PeerAddress p : peers) {
-      SentinelProcess s = new SentinelProcess(NAME, p, peers, dir);
+      SentinelProcess s = new SentinelProcess(NAME, p, peers, dir).listenOn(realPorts.get(p.id()));
       own(s);
       sentinels.add(s);
     }
@@ -85,19 +109,62 @@ final class ChaosCluster implements AutoCloseable {
     this.store = own(StoreClient.connect(StoreClientConfig.of(peers)));
     Path su = secret("su", SU_PASSWORD);
     Path repl = secret("repl", "chaos-repl");
+    List<FaultRelay> toStore = List.copyOf(sentinelRelays.values());
     for (int i = 0; i < keeperCount; i++) {
       String id = "k" + i;
       int pgPort = freePort();
-      Link storeLink = own(storeLink(id));
       FaultRelay pgLink = own(FaultRelay.to(id + "-pg", pgPort));
-      KeeperProcess k = own(new KeeperProcess(NAME, id, dir, storeLink.endpoints(), pgPort, su, repl,
+      pgLink.resolveSourcesWith(clientPort -> sourceOf(clientPort, pgLink.port()));
+      KeeperProcess k = own(new KeeperProcess(NAME, id, dir, endpoints, pgPort, su, repl,
           List.of("--pg-advertise-port", Integer.toString(pgLink.port()))));
-      keepers.put(id, new Node(k, storeLink, pgLink));
+      keepers.put(id, new Node(k, new Link(id + "-store", toStore, id), pgLink));
     }
-    this.proxyStoreLink = own(storeLink("proxy"));
+    this.proxyStoreLink = new Link("proxy-store", toStore, "proxy");
     int proxyPort = freePort();
-    this.proxy = own(new ProxyProcess(NAME, "p1", dir, proxyStoreLink.endpoints(), proxyPort));
+    this.proxy = own(new ProxyProcess(NAME, "p1", dir, endpoints, proxyPort));
     this.clientLink = own(FaultRelay.to("client", proxyPort));
+  }
+
+  /** Names the process (of this cluster) that opened a connection to a relay. */
+  private String sourceOf(int clientPort, int relayPort) {
+    Map<String, java.util.function.Supplier<List<Long>>> candidates = new LinkedHashMap<>();
+    for (Node n : keepers.values()) {
+      // a keeper's PostgreSQL first: it may be a child of the keeper's JVM
+      candidates.put(n.id() + "-pg", () -> SocketOwners.withDescendants(n.keeper().postmasterPid()));
+    }
+    for (Node n : keepers.values()) {
+      candidates.put(n.id(), () -> SocketOwners.withDescendants(n.keeper().pid()));
+    }
+    for (SentinelProcess s : sentinels) {
+      candidates.put(s.id(), () -> List.of(s.pid()));
+    }
+    if (proxy != null) {
+      candidates.put("proxy", () -> List.of(proxy.pid()));
+    }
+    return SocketOwners.owner(clientPort, relayPort, candidates);
+  }
+
+  /** The link of a standby's PostgreSQL (its walreceiver) to the master's. */
+  Link replicationLink(Node master, Node standby) {
+    return new Link(standby.id() + "-replication", List.of(master.pgLink()), standby.id() + "-pg");
+  }
+
+  /**
+   * Cuts one sentinel off from everyone (its peers and every client) with packets vanishing:
+   * its own relay black-holes everything, the others' relays black-hole its connections.
+   */
+  void isolate(SentinelProcess s) throws IOException {
+    sentinelRelays.get(s.id()).blackhole();
+    sentinelRelays.forEach((id, r) -> {
+      if (!id.equals(s.id())) {
+        r.blackhole(s.id());
+      }
+    });
+  }
+
+  void reconnect(SentinelProcess s) throws IOException {
+    sentinelRelays.get(s.id()).pass();
+    sentinelRelays.forEach((id, r) -> r.pass(s.id()));
   }
 
   /**
@@ -124,14 +191,6 @@ final class ChaosCluster implements AutoCloseable {
       c.close();
       throw e;
     }
-  }
-
-  private Link storeLink(String owner) throws IOException {
-    List<FaultRelay> relays = new ArrayList<>();
-    for (PeerAddress p : peers) {
-      relays.add(FaultRelay.to(owner + "-" + p.id(), p.port()));
-    }
-    return new Link(owner + "-store", relays);
   }
 
   private <T extends AutoCloseable> T own(T resource) {

@@ -268,17 +268,17 @@ abstract class ChaosScenarios {
   }
 
   /**
-   * Async: the standby's replication is cut (the relay in front of the master's PostgreSQL, which
-   * the proxy also uses) while the master takes more WAL than maxStandbyLag; the master then
-   * dies. The standby must not be promoted; the master comes back and nothing is lost.
+   * Async: the standby's replication stalls (its walreceiver's packets to the master vanish)
+   * while the master takes more WAL than maxStandbyLag; the master then dies. The standby must
+   * not be promoted; the master comes back and nothing is lost.
    */
   void laggingStandbyNotElected() throws Exception {
     start(2, Replication.ASYNC.spec("\"maxStandbyLag\": 65536"));
     Node master = cluster.master();
     Node standby = cluster.standbys().get(0);
-    master.pgLink().blackhole();
-    master.pgLink().dropConnections();
-    // more than maxStandbyLag of WAL, written directly: the proxy reaches the master through the cut relay too
+    Link replication = cluster.replicationLink(master, standby);
+    replication.blackhole();
+    // more than maxStandbyLag of WAL
     ChaosCluster.execute(master.pgPort(), "CREATE TABLE IF NOT EXISTS filler (pad text)");
     ChaosCluster.execute(master.pgPort(), "INSERT INTO filler SELECT repeat('x', 1000) FROM generate_series(1, 1000)");
     // the controller knows the standby is behind when the master reports its new position
@@ -296,7 +296,7 @@ abstract class ChaosScenarios {
     hold(Duration.ofSeconds(5)); // several more failIntervals: still nobody promoted
     assertEquals(0, cluster.failovers(), "the lagging standby was not promoted");
     master.keeper().start();
-    master.pgLink().pass();
+    replication.pass();
     Verdict v = finish(Expectation.noLoss());
     assertEquals(0, cluster.failovers());
     assertEquals(master.id(), cluster.master().id());

@@ -61,6 +61,11 @@ final class DaemonProcess {
     return process.pid();
   }
 
+  /** The PID while it runs, else 0. */
+  synchronized long pidIfAlive() {
+    return isAlive() ? process.pid() : 0;
+  }
+
   /** kill -9: no shutdown hook runs, nothing is flushed. Returns once the process is gone. */
   synchronized void kill() throws InterruptedException {
     if (process != null) {

@@ -42,6 +42,11 @@ final class KeeperProcess implements AutoCloseable {
     return daemon.isAlive();
   }
 
+  /** The keeper JVM's PID while it runs, else 0. */
+  long pid() {
+    return daemon.pidIfAlive();
+  }
+
   void kill() throws InterruptedException {
     daemon.kill();
   }

@@ -1,66 +1,47 @@
 package io.rhizome.chaos;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 
 /**
- * One logical link of the cluster made of one relay per destination (a keeper's link to the
- * store is a relay to each sentinel): a fault is applied to all of them at once.
+ * One logical link of the cluster: what one client (a keeper, the proxy, a standby's
+ * PostgreSQL) has through one or more relays (a keeper's link to the store goes through the
+ * relay in front of each sentinel). A fault applies to that client's connections only; the
+ * relays' other clients are not touched.
  */
-final class Link implements AutoCloseable {
+final class Link {
   private final String name;
   private final List<FaultRelay> relays;
+  private final String source;
 
-  Link(String name, List<FaultRelay> relays) {
+  /** @param source the client's name as the relays' source resolver gives it */
+  Link(String name, List<FaultRelay> relays, String source) {
     this.name = name;
     this.relays = List.copyOf(relays);
+    this.source = source;
   }
 
   String name() {
     return name;
   }
 
-  List<FaultRelay> relays() {
-    return relays;
+  /** Forward everything again; held traffic goes through. */
+  void pass() {
+    relays.forEach(r -> r.pass(source));
   }
 
-  /** HOST:PORT,... of the relays, for a --store-endpoints flag. */
-  String endpoints() {
-    return String.join(",", relays.stream().map(FaultRelay::endpoint).toList());
+  /** Nothing forwarded either way, connections held open: packets vanish. */
+  void blackhole() {
+    relays.forEach(r -> r.blackhole(source));
   }
 
-  void pass() throws IOException {
-    for (FaultRelay r : relays) {
-      r.pass();
-    }
-    latency(Duration.ZERO);
-  }
-
-  void blackhole() throws IOException {
-    for (FaultRelay r : relays) {
-      r.blackhole();
-    }
-  }
-
-  /** Refuse new connections and reset open ones. */
+  /** Open connections reset, new ones reset at once: the other end is known to be gone. */
   void cut() throws IOException {
-    for (FaultRelay r : relays) {
-      r.cut();
-    }
-  }
-
-  void latency(Duration d) {
-    relays.forEach(r -> r.latency(d));
-  }
-
-  @Override
-  public void close() {
-    relays.forEach(FaultRelay::close);
+    relays.forEach(r -> r.cut(source));
   }
 
   @Override
   public String toString() {
-    return name + relays;
+    return name + " (" + source + " through " + relays.stream().map(FaultRelay::name).toList() + ")";
   }
 }

@@ -27,6 +27,10 @@ final class ProxyProcess implements AutoCloseable {
     return daemon.isAlive();
   }
 
+  long pid() {
+    return daemon.pidIfAlive();
+  }
+
   void kill() throws InterruptedException {
     daemon.kill();
   }

@@ -19,6 +19,7 @@ final class SentinelProcess implements AutoCloseable {
   private final List<PeerAddress> peers;
   private final Path dataDir;
   private final DaemonProcess daemon;
+  private int listenPort;
 
   SentinelProcess(String clusterName, PeerAddress self, List<PeerAddress> peers, Path root) {
     this.clusterName = clusterName;
@@ -30,6 +31,16 @@ final class SentinelProcess implements AutoCloseable {
 
   String id() {
     return self.id();
+  }
+
+  /** Binds {@code port} while the others dial its address in --peers (a relay in front of it). */
+  SentinelProcess listenOn(int port) {
+    this.listenPort = port;
+    return this;
+  }
+
+  long pid() {
+    return daemon.pidIfAlive();
   }
 
   void start() throws IOException {
@@ -44,10 +55,12 @@ final class SentinelProcess implements AutoCloseable {
         "--id", self.id(),
         "--data-dir", dataDir.toString(),
         "--listen-address", self.host(),
-        "--port", Integer.toString(self.port()),
         "--peers", peers.stream().map(PeerAddress::toString).collect(Collectors.joining(","))));
     if (join) {
       args.add("--join");
+    }
+    if (listenPort != 0) {
+      args.addAll(List.of("--listen-port", Integer.toString(listenPort)));
     }
     daemon.start(args);
   }
