@@ -389,9 +389,9 @@ abstract class ChaosScenarios {
   void noFaultUnderPgbench(Duration length) throws Exception {
     start(2, "{\"initMode\": \"new\"}");
     Path pgbench = pgBinary("pgbench");
-    run(List.of(pgbench.toString(), "-i", "-s", "5", "-q", "-h", "127.0.0.1", "-p",
+    run("pgbench-init", List.of(pgbench.toString(), "-i", "-s", "5", "-q", "-h", "127.0.0.1", "-p",
         Integer.toString(cluster.clientPort()), "-U", "postgres", "postgres"), Duration.ofMinutes(3));
-    int exit = run(List.of(pgbench.toString(), "-c", "4", "-j", "2", "-T", Long.toString(length.toSeconds()),
+    int exit = run("pgbench", List.of(pgbench.toString(), "-c", "4", "-j", "2", "-T", Long.toString(length.toSeconds()),
         "-P", "10", "-h", "127.0.0.1", "-p", Integer.toString(cluster.clientPort()), "-U", "postgres", "postgres"),
         length.plusMinutes(2));
     assertEquals(0, exit, "pgbench ran through without an error (see its output)");
@@ -403,9 +403,11 @@ abstract class ChaosScenarios {
 
   // ---- helpers ----
 
-  int run(List<String> command, Duration limit) throws IOException, InterruptedException {
+  /** Runs a program the test owns to its end (bounded); its output is printed afterwards. */
+  int run(String name, List<String> command, Duration limit) throws IOException, InterruptedException {
+    Path log = tmp.resolve(name + ".out");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("pgbench.log").toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("PGPASSWORD", ChaosCluster.SU_PASSWORD);
     Process p = pb.start();
     try {
@@ -415,7 +417,7 @@ abstract class ChaosScenarios {
       return p.exitValue();
     } finally {
       p.destroyForcibly();
-      System.out.println(Files.readString(tmp.resolve("pgbench.log")));
+      System.out.println(Files.readString(log));
     }
   }
 
