@@ -424,6 +424,9 @@ final class ChaosCluster implements AutoCloseable {
         System.out.println("chaos: closing " + owned.get(i) + " failed: " + e);
       }
     }
+    System.out.println("chaos: connections by source: sentinels " + sentinelRelays.values().stream()
+        .map(r -> r.name() + "=" + r.acceptedBySource()).toList() + ", postgres " + keepers.values().stream()
+        .map(n -> n.pgLink().name() + "=" + n.pgLink().acceptedBySource()).toList());
     try {
       DaemonLogs.printTails(dir);
     } catch (IOException e) {

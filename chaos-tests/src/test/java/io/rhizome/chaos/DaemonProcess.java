@@ -86,7 +86,9 @@ final class DaemonProcess {
 
   /** SIGCONT after {@link #freeze()}. */
   synchronized void thaw() {
-    ProcessSignals.one(process.pid(), ProcessSignals.Signal.CONT);
+    if (process != null) {
+      ProcessSignals.one(process.pid(), ProcessSignals.Signal.CONT);
+    }
     frozen = false;
   }
 

@@ -51,6 +51,8 @@ final class FaultRelay implements AutoCloseable {
   private final int port;
   private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
   private final Map<String, Mode> sourceModes = new ConcurrentHashMap<>();
+  /** How many connections each source opened, for whoever reads a failure. */
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> accepted = new ConcurrentHashMap<>();
   private final Object gate = new Object();
   private volatile IntFunction<String> sources = clientPort -> "";
   private Mode mode = Mode.PASS;
@@ -150,6 +152,13 @@ final class FaultRelay implements AutoCloseable {
     }
   }
 
+  /** Connections accepted so far, by source ("" = not one of the named processes). */
+  Map<String, Integer> acceptedBySource() {
+    Map<String, Integer> m = new java.util.TreeMap<>();
+    accepted.forEach((k, v) -> m.put(k.isEmpty() ? "?" : k, v.get()));
+    return m;
+  }
+
   int openConnections() {
     return pairs.size();
   }
@@ -207,6 +216,7 @@ final class FaultRelay implements AutoCloseable {
   private void open(Socket client) {
     try {
       String source = sourceOf(client);
+      accepted.computeIfAbsent(source, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
       if (effectiveMode(source) == Mode.REFUSE) {
         resetQuietly(client); // refused for this source only: the listener stays open for the others
         return;
