@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A Jepsen-style nemesis: for N minutes it picks faults at random from a seed (host deaths,
- * PostgreSQL crashes, frozen processes, partitions from the store, an isolated or killed
+ * PostgreSQL crashes, a frozen master or proxy, partitions from the store, an isolated or killed
  * sentinel, lost quorum, stalled replication, latency, switchovers), holds each for a random
  * while, heals it and waits for the cluster to settle, while clients write through the proxy.
  * The checker judges the whole history at the end.
@@ -81,7 +81,7 @@ class ChaosSoakTest extends ChaosScenarios {
     Node standby = standbys.get(random.nextInt(standbys.size()));
     Node anyKeeper = random.nextBoolean() ? master : standby;
     SentinelProcess sentinel = cluster.sentinels.get(random.nextInt(cluster.sentinels.size()));
-    return switch (random.nextInt(12)) {
+    return switch (random.nextInt(13)) {
       case 0 -> fault("kill -9 of master " + master.id() + " (keeper and PostgreSQL)", () -> killHost(master),
           () -> master.keeper().start());
       case 1 -> fault("kill -9 of standby " + standby.id() + " (keeper and PostgreSQL)", () -> killHost(standby),
@@ -123,6 +123,7 @@ class ChaosSoakTest extends ChaosScenarios {
             cluster.sentinelRelays.values().forEach(r -> r.latency(latency)),
             () -> cluster.sentinelRelays.values().forEach(r -> r.latency(Duration.ZERO)));
       }
+      case 11 -> fault("SIGSTOP of the proxy", cluster.proxy::freeze, cluster.proxy::thaw);
       default -> fault("switchover to " + standby.id(), () -> {
         await(standby.id() + " ready for a switchover").atMost(SOON).pollInterval(Duration.ofMillis(100))
             .ignoreExceptions().until(() -> cluster.electable(standby, mode.synchronous()));
