@@ -17,5 +17,16 @@ final class DaemonLogs {
         lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
       }
     }
+    // PostgreSQL's own log, in each keeper's dir
+    try (var dirs = Files.list(dir)) {
+      for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
+        Path pgLog = d.resolve("postgresql.log");
+        if (Files.exists(pgLog)) {
+          List<String> lines = Files.readAllLines(pgLog);
+          System.out.println("---- " + d.getFileName() + "/postgresql.log (last 20 lines) ----");
+          lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(System.out::println);
+        }
+      }
+    }
   }
 }

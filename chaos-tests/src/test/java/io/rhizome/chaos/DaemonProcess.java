@@ -21,6 +21,7 @@ final class DaemonProcess {
   private final String name;
   private final Path log;
   private Process process;
+  private boolean frozen;
 
   DaemonProcess(String name, Path log) {
     this.name = name;
@@ -60,10 +61,16 @@ final class DaemonProcess {
     return process.pid();
   }
 
+  /** The PID while it runs, else 0. */
+  synchronized long pidIfAlive() {
+    return isAlive() ? process.pid() : 0;
+  }
+
   /** kill -9: no shutdown hook runs, nothing is flushed. Returns once the process is gone. */
   synchronized void kill() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
+      frozen = false;
       if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
         throw new IllegalStateException(name + " (pid " + process.pid()
             + ") still runs " + STOP_GRACE_SECONDS + "s after SIGKILL");
@@ -71,8 +78,29 @@ final class DaemonProcess {
     }
   }
 
+  /** SIGSTOP: the JVM is frozen, its sockets stay open (a hung host, not a dead one). */
+  synchronized void freeze() {
+    ProcessSignals.one(process.pid(), ProcessSignals.Signal.STOP);
+    frozen = true;
+  }
+
+  /** SIGCONT after {@link #freeze()}. */
+  synchronized void thaw() {
+    if (process != null) {
+      ProcessSignals.one(process.pid(), ProcessSignals.Signal.CONT);
+    }
+    frozen = false;
+  }
+
+  synchronized boolean isFrozen() {
+    return frozen && isAlive();
+  }
+
   /** SIGTERM; returns the exit code, or -1 if it had to be killed. */
   synchronized int terminate() throws InterruptedException {
+    if (frozen) {
+      thaw(); // a stopped JVM would not act on SIGTERM
+    }
     process.destroy();
     if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly();

@@ -57,7 +57,7 @@ class KeeperProcessTest {
          KeeperProcess keeper = new KeeperProcess(CLUSTER, "k0", tmp, s1.host() + ":" + s1.port(), freePort(),
              secret("su", SU_PASSWORD), secret("repl", REPL_PASSWORD),
              // the most talkative level, as JSON lines: where a secret would show, and what a pipeline reads
-             "--log-level", "debug", "--log-format", "json")) {
+             List.of("--log-level", "debug", "--log-format", "json"))) {
       sentinel.start();
       keeper.start();
       String endpoints = s1.host() + ":" + s1.port();

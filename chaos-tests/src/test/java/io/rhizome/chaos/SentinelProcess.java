@@ -21,6 +21,7 @@ final class SentinelProcess implements AutoCloseable {
   private final DaemonProcess daemon;
   /** --http-port, when the test asks for HTTP. */
   private Integer httpPort;
+  private int listenPort;
 
   SentinelProcess(String clusterName, PeerAddress self, List<PeerAddress> peers, Path root) {
     this.clusterName = clusterName;
@@ -44,6 +45,16 @@ final class SentinelProcess implements AutoCloseable {
     return httpPort;
   }
 
+  /** Binds {@code port} while the others dial its address in --peers (a relay in front of it). */
+  SentinelProcess listenOn(int port) {
+    this.listenPort = port;
+    return this;
+  }
+
+  long pid() {
+    return daemon.pidIfAlive();
+  }
+
   void start() throws IOException {
     start(false);
   }
@@ -56,13 +67,15 @@ final class SentinelProcess implements AutoCloseable {
         "--id", self.id(),
         "--data-dir", dataDir.toString(),
         "--listen-address", self.host(),
-        "--port", Integer.toString(self.port()),
         "--peers", peers.stream().map(PeerAddress::toString).collect(Collectors.joining(","))));
     if (join) {
       args.add("--join");
     }
     if (httpPort != null) {
       args.addAll(List.of("--http-port", Integer.toString(httpPort)));
+    }
+    if (listenPort != 0) {
+      args.addAll(List.of("--listen-port", Integer.toString(listenPort)));
     }
     daemon.start(args);
   }
@@ -74,6 +87,15 @@ final class SentinelProcess implements AutoCloseable {
   /** kill -9: no shutdown hook runs, nothing is flushed. Returns once the process is gone. */
   void kill() throws InterruptedException {
     daemon.kill();
+  }
+
+  /** SIGSTOP: a hung sentinel whose sockets stay open. */
+  void freeze() {
+    daemon.freeze();
+  }
+
+  void thaw() {
+    daemon.thaw();
   }
 
   /** SIGTERM; returns the exit code, or -1 if it had to be killed. */

@@ -54,6 +54,7 @@ class SentinelBadInputTest {
         Arguments.of("duplicate address", "s1", "s1=127.0.0.1:7001,s2=127.0.0.1:7001", new String[0], "appears twice"),
         Arguments.of("empty peers", "s1", " ", new String[0], "--peers"),
         Arguments.of("port differs from peers", "s1", ok, new String[] {"--port", "7009"}, "differs from s1's port"),
+        Arguments.of("listen port out of range", "s1", ok, new String[] {"--listen-port", "70000"}, "--listen-port 70000 is not a port"),
         Arguments.of("bad election timeout", "s1", ok, new String[] {"--election-timeout", "fast"}, "--election-timeout: \"fast\" is not a duration"),
         Arguments.of("election timeout too short", "s1", ok, new String[] {"--election-timeout", "50ms"}, "too short"),
         Arguments.of("tls half configured", "s1", ok, new String[] {"--tls-cert", "/nonexistent.pem"}, "TLS needs all of"),

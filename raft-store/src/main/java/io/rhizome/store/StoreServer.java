@@ -67,7 +67,7 @@ public final class StoreServer implements AutoCloseable {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
     GrpcConfigKeys.Server.setHost(p, config.listenHost());
-    GrpcConfigKeys.Server.setPort(p, config.self().port());
+    GrpcConfigKeys.Server.setPort(p, config.listenPort());
 
     long min = config.electionTimeoutMin().toMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, java.util.concurrent.TimeUnit.MILLISECONDS));

@@ -11,7 +11,9 @@ import java.util.Optional;
  * @param self this peer (its address is what the others dial)
  * @param peers the initial voting members, self included; ignored once the data dir holds a
  *     configuration, and when {@code join} is set (a new peer waits to be added)
- * @param listenHost the local address to bind; {@code self.port()} is the port
+ * @param listenHost the local address to bind
+ * @param listenPort the local port to bind: {@code self.port()} unless the others reach this peer
+ *     on another port (NAT, a relay)
  * @param storageDir where the Raft log and snapshots live
  * @param electionTimeoutMin lower bound of the randomized election timeout (upper = 2x)
  */
@@ -19,6 +21,7 @@ public record StoreServerConfig(
     PeerAddress self,
     List<PeerAddress> peers,
     String listenHost,
+    int listenPort,
     Path storageDir,
     Duration electionTimeoutMin,
     boolean join,
@@ -37,23 +40,23 @@ public record StoreServerConfig(
   }
 
   public static StoreServerConfig of(PeerAddress self, List<PeerAddress> peers, Path storageDir) {
-    return new StoreServerConfig(self, peers, self.host(), storageDir, DEFAULT_ELECTION_TIMEOUT,
+    return new StoreServerConfig(self, peers, self.host(), self.port(), storageDir, DEFAULT_ELECTION_TIMEOUT,
         false, StoreTuning.defaults(), Optional.empty());
   }
 
   public StoreServerConfig withTuning(StoreTuning t) {
-    return new StoreServerConfig(self, peers, listenHost, storageDir, electionTimeoutMin, join, t, tls);
+    return new StoreServerConfig(self, peers, listenHost, listenPort, storageDir, electionTimeoutMin, join, t, tls);
   }
 
   public StoreServerConfig withJoin(boolean j) {
-    return new StoreServerConfig(self, peers, listenHost, storageDir, electionTimeoutMin, j, tuning, tls);
+    return new StoreServerConfig(self, peers, listenHost, listenPort, storageDir, electionTimeoutMin, j, tuning, tls);
   }
 
   public StoreServerConfig withTls(Optional<TlsFiles> t) {
-    return new StoreServerConfig(self, peers, listenHost, storageDir, electionTimeoutMin, join, tuning, t);
+    return new StoreServerConfig(self, peers, listenHost, listenPort, storageDir, electionTimeoutMin, join, tuning, t);
   }
 
   public StoreServerConfig withElectionTimeout(Duration min) {
-    return new StoreServerConfig(self, peers, listenHost, storageDir, min, join, tuning, tls);
+    return new StoreServerConfig(self, peers, listenHost, listenPort, storageDir, min, join, tuning, tls);
   }
 }

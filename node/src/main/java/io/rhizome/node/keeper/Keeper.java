@@ -157,7 +157,7 @@ final class Keeper implements AutoCloseable {
       roleCallback = new RoleCallbackRunner(settings.roleHook());
     }
     LOG.info("keeper started cluster={} id={} boot={} pg={}:{} postgres={} dataDir={}", settings.clusterName(),
-        settings.keeperId(), bootUuid, settings.pgAdvertiseAddress(), settings.pgPort(),
+        settings.keeperId(), bootUuid, settings.pgAdvertiseAddress(), settings.pgAdvertisePort(),
         settings.binaries().version(), dir.dir());
     if (pg.isRunning()) {
       LOG.info("PostgreSQL is already running (left by an earlier keeper): adopting it; it is fenced if the store "
@@ -422,7 +422,7 @@ final class Keeper implements AutoCloseable {
         .setDbUid(local.dbUid())
         .setGeneration(local.generation())
         .setListenAddress(settings.pgAdvertiseAddress())
-        .setPort(settings.pgPort())
+        .setPort(settings.pgAdvertisePort())
         .setFenced(state.fenced())
         .clearRejectedParameters()
         .addAllRejectedParameters(currentRefusals)

@@ -56,6 +56,10 @@ public final class KeeperCommand implements Callable<Integer> {
   @Option(names = "--pg-port", defaultValue = "5432", description = "PostgreSQL port; default ${DEFAULT-VALUE}")
   int pgPort;
 
+  @Option(names = "--pg-advertise-port", description = "port other hosts use to reach PostgreSQL, e.g. behind NAT "
+      + "or a relay (default: --pg-port)")
+  Integer pgAdvertisePort;
+
   @Option(names = "--pg-bin-path", description = "dir of the PostgreSQL server binaries (default: pg_config --bindir, else the newest /usr/lib/postgresql/N/bin)")
   Path pgBinPath;
 
@@ -124,6 +128,9 @@ public final class KeeperCommand implements Callable<Integer> {
       throw new UsageException("--pg-port " + pgPort + " is not a port (use 1-65535)");
     }
     var httpListen = http.listen();
+    if (pgAdvertisePort != null && (pgAdvertisePort < 1 || pgAdvertisePort > 65535)) {
+      throw new UsageException("--pg-advertise-port " + pgAdvertisePort + " is not a port (use 1-65535)");
+    }
     if (!authMethod.equals("scram-sha-256") && !authMethod.equals("md5")) {
       throw new UsageException("--pg-auth-method '" + authMethod + "' is not supported (use scram-sha-256 or md5)");
     }
@@ -144,8 +151,8 @@ public final class KeeperCommand implements Callable<Integer> {
         .withTls(tls.files()));
     return new KeeperSettings(clusterName, id, dataDir.toAbsolutePath(), store, binaries, pgListenAddress,
         pgAdvertiseAddress == null || pgAdvertiseAddress.isBlank() ? pgListenAddress : pgAdvertiseAddress,
-        pgPort, su, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
-        roleHook(), httpListen);
+        pgPort, pgAdvertisePort == null ? pgPort : pgAdvertisePort, su, suPassword, replUsername, replPassword,
+        authMethod, canBeMaster, canBeSynchronousReplica, priority, roleHook(), httpListen);
   }
 
   private RoleHook roleHook() {

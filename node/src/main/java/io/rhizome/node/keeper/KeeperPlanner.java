@@ -89,7 +89,7 @@ final class KeeperPlanner {
           + ": refusing to touch it (a data dir of another cluster?); 'rhizomectl reinit' rebuilds it")));
     }
 
-    // Files first: every start, reload and promote below reads them.
+    // Files first: every start and reload below reads them (a promotion does not: see there).
     boolean gateClosed = rt.restartGateClosed();
     if (gateClosed && allInSync(spec, obs)) {
       actions.add(new Action.OpenRestartGate("synchronous standbys " + spec.getSynchronousStandbysList()
@@ -123,6 +123,10 @@ final class KeeperPlanner {
       if (obs.standbySignal()) {
         if (!obs.running()) {
           actions.add(new Action.Start(false, "starting PostgreSQL so it can be promoted"));
+        } else if (filesChanged) {
+          // pg_ctl promote does not re-read postgresql.conf: without a reload the new master would
+          // run with the standby's synchronous_standby_names and acknowledge commits no standby has
+          actions.add(new Action.Reload("configuration files changed: reloading before the promotion"));
         }
         actions.add(new Action.Promote("db " + db.getUid() + " is the new master: promoting"));
         return Plan.of(actions);

@@ -18,6 +18,7 @@ record KeeperSettings(
     String pgListenAddress,
     String pgAdvertiseAddress,
     int pgPort,
+    int pgAdvertisePort,
     String suUsername,
     String suPassword,
     String replUsername,
@@ -34,21 +35,23 @@ record KeeperSettings(
       String pgListenAddress, String pgAdvertiseAddress, int pgPort, String suUsername, String suPassword,
       String replUsername, String replPassword, String authMethod, boolean canBeMaster,
       boolean canBeSynchronousReplica, int priority) {
-    this(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress, pgPort, suUsername,
-        suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
+    this(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress, pgPort, pgPort,
+        suUsername, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica, priority,
         RoleHook.NONE, Optional.empty());
   }
 
   KeeperSettings withRoleHook(RoleHook hook) {
     return new KeeperSettings(clusterName, keeperId, dataDir, store, binaries, pgListenAddress, pgAdvertiseAddress,
-        pgPort, suUsername, suPassword, replUsername, replPassword, authMethod, canBeMaster, canBeSynchronousReplica,
-        priority, hook, http);
+        pgPort, pgAdvertisePort, suUsername, suPassword, replUsername, replPassword, authMethod, canBeMaster,
+        canBeSynchronousReplica, priority, hook, http);
   }
 
   @Override
   public String toString() {
     // never print the passwords, not even by accident in a debug line
     return "KeeperSettings[cluster=" + clusterName + ", id=" + keeperId + ", dataDir=" + dataDir
-        + ", pg=" + pgListenAddress + ":" + pgPort + ", su=" + suUsername + ", repl=" + replUsername + "]";
+        + ", pg=" + pgListenAddress + ":" + pgPort
+        + ", advertised=" + pgAdvertiseAddress + ":" + pgAdvertisePort
+        + ", su=" + suUsername + ", repl=" + replUsername + "]";
   }
 }

@@ -56,7 +56,7 @@ final class Sentinel implements AutoCloseable {
     DataDirLock lock;
     HttpEndpoint http = null;
     try {
-      requirePortFree(s.listenAddress(), s.self().port());
+      requirePortFree(s.listenAddress(), s.listenPort());
       // bound before the data dir is created: a taken --http-port leaves nothing behind
       http = s.http().map(HttpEndpoint::start).orElse(null);
       lock = existing != null ? existing : dataDir.lock();
@@ -71,7 +71,7 @@ final class Sentinel implements AutoCloseable {
     }
     try {
       boolean join = s.join() && dataDir.isNew();
-      StoreServerConfig config = new StoreServerConfig(s.self(), s.peers(), s.listenAddress(),
+      StoreServerConfig config = new StoreServerConfig(s.self(), s.peers(), s.listenAddress(), s.listenPort(),
           dataDir.raftDir(), s.electionTimeout(), join,
           StoreTuning.defaults().withSnapshotThreshold(s.snapshotThreshold()), s.tls());
       StoreServer store = StoreServer.start(config);
@@ -85,8 +85,8 @@ final class Sentinel implements AutoCloseable {
       }
       lock.close();
       if (rootCause(e) instanceof BindException) {
-        throw new RefusedException("--port " + s.self().port() + ": " + s.listenAddress() + ":"
-            + s.self().port() + " is already in use");
+        throw new RefusedException("--port " + s.listenPort() + ": " + s.listenAddress() + ":"
+            + s.listenPort() + " is already in use");
       }
       throw e;
     }

@@ -37,6 +37,10 @@ public final class SentinelCommand implements Callable<Integer> {
   @Option(names = "--port", description = "port to bind (default: this sentinel's port in --peers)")
   Integer port;
 
+  @Option(names = "--listen-port", description = "port to bind when the others reach this sentinel on another port "
+      + "(NAT, a relay): they dial its port in --peers (default: that port)")
+  Integer listenPort;
+
   @Option(names = "--join", description = "start as a new member that waits to be added with 'rhizomectl sentinel add'")
   boolean join;
 
@@ -83,6 +87,9 @@ public final class SentinelCommand implements Callable<Integer> {
       throw new UsageException("--port " + port + " differs from " + id + "'s port in --peers ("
           + listed.port() + "); the other sentinels dial the address in --peers");
     }
+    if (listenPort != null && (listenPort < 1 || listenPort > 65535)) {
+      throw new UsageException("--listen-port " + listenPort + " is not a port (use 1-65535)");
+    }
     Duration election = parse(() -> DurationText.parse(electionTimeout, "--election-timeout"));
     if (election.compareTo(Duration.ofMillis(100)) < 0) {
       throw new UsageException("--election-timeout " + electionTimeout
@@ -108,6 +115,7 @@ public final class SentinelCommand implements Callable<Integer> {
     }
     return new SentinelSettings(clusterName, self, peerList,
         listenAddress == null ? listed.host() : listenAddress,
+        listenPort == null ? listed.port() : listenPort,
         dataDir.toAbsolutePath(), election, snapshotThreshold, join,
         tls.files(), initialSpec,
         spec -> io.rhizome.node.cluster.ClusterInit.fresh(spec,

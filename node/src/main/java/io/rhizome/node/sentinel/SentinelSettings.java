@@ -13,6 +13,7 @@ record SentinelSettings(
     PeerAddress self,
     List<PeerAddress> peers,
     String listenAddress,
+    int listenPort,
     Path dataDir,
     Duration electionTimeout,
     long snapshotThreshold,
@@ -26,15 +27,15 @@ record SentinelSettings(
       Duration electionTimeout, long snapshotThreshold, boolean join, Optional<TlsFiles> tls,
       Optional<io.rhizome.proto.cluster.ClusterSpec> initialClusterSpec,
       java.util.function.Function<io.rhizome.proto.cluster.ClusterSpec, io.rhizome.proto.cluster.ClusterData> freshCluster) {
-    this(clusterName, self, peers, listenAddress, dataDir, electionTimeout, snapshotThreshold, join, tls,
+    this(clusterName, self, peers, listenAddress, self.port(), dataDir, electionTimeout, snapshotThreshold, join, tls,
         initialClusterSpec, freshCluster, Optional.empty());
   }
 
   SentinelSettings(String clusterName, PeerAddress self, List<PeerAddress> peers, String listenAddress, Path dataDir,
       Duration electionTimeout, long snapshotThreshold, boolean join, Optional<TlsFiles> tls) {
-    this(clusterName, self, peers, listenAddress, dataDir, electionTimeout, snapshotThreshold, join, tls,
+    this(clusterName, self, peers, listenAddress, self.port(), dataDir, electionTimeout, snapshotThreshold, join, tls,
         Optional.empty(), spec -> {
           throw new IllegalStateException("no initial cluster spec");
-        });
+        }, Optional.empty());
   }
 }

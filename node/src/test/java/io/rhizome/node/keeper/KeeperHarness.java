@@ -107,9 +107,10 @@ final class KeeperHarness implements AutoCloseable {
       try {
         Path dir = root.resolve(k);
         Files.createDirectories(root.resolve("secrets"));
+        int port = freePort();
         return new KeeperSettings(CLUSTER, k, dir, StoreClientConfig.of(List.of(peer)).withRequestTimeout(Duration.ofSeconds(1)),
-            binaries(), "127.0.0.1", "127.0.0.1", freePort(), SU, SU_PASSWORD, REPL, REPL_PASSWORD,
-            "scram-sha-256", true, true, 0);
+            binaries(), "127.0.0.1", "127.0.0.1", port, port, SU, SU_PASSWORD, REPL, REPL_PASSWORD,
+            "scram-sha-256", true, true, 0, RoleHook.NONE, java.util.Optional.empty());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -1,0 +1,55 @@
+package io.rhizome.chaos;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The chaos scenarios CI runs (about a minute each on two cores): the ones that guard the
+ * failover protocol's safety. The others, and the other replication mode of these, are in
+ * {@link ChaosExtendedScenariosTest} ({@code mvn -Pchaos}).
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class ChaosScenariosTest extends ChaosScenarios {
+
+  @Test
+  void masterKeeperAndPostgresKilledSync() throws Exception {
+    masterKeeperAndPostgresKilled(Replication.SYNC);
+  }
+
+  @Test
+  void masterKeeperAndPostgresKilledAsync() throws Exception {
+    masterKeeperAndPostgresKilled(Replication.ASYNC);
+  }
+
+  @Test
+  void frozenMasterThawedDoesNotServeWritesSync() throws Exception {
+    frozenMasterThawedDoesNotServeWrites(Replication.SYNC);
+  }
+
+  @Test
+  void masterPartitionedFromStoreFencesItselfAsync() throws Exception {
+    masterPartitionedFromStore(Replication.ASYNC);
+  }
+
+  @Test
+  void storeQuorumLostAndRestoredSync() throws Exception {
+    storeQuorumLostAndRestored(Replication.SYNC);
+  }
+
+  @Test
+  void switchoverUnderLoadLosesNothingAsync() throws Exception {
+    switchoverUnderLoad(Replication.ASYNC);
+  }
+
+  @Test
+  void proxyPartitionedFromStoreStopsRoutingAndRecovers() throws Exception {
+    proxyPartitionedFromStore();
+  }
+
+  @Test
+  void noFaultUnderPgbenchNoFailover() throws Exception {
+    noFaultUnderPgbench(Duration.ofSeconds(Long.getLong("chaos.nofault.seconds", 60)));
+  }
+}
