@@ -46,6 +46,11 @@ final class ProxyProcess implements AutoCloseable {
     daemon.kill();
   }
 
+  /** SIGTERM; the exit code, or -1 when it had to be killed. */
+  int terminate() throws InterruptedException {
+    return daemon.terminate();
+  }
+
   void freeze() {
     daemon.freeze();
   }

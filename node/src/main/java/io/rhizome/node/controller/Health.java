@@ -19,7 +19,12 @@ final class Health {
       // the info key has a TTL of failInterval: its absence already waited that long
       return Optional.of("keeper " + keeperId + "'s info expired");
     }
-    if (!r.healthy(master)) {
+    if (!r.healthy(master) && r.reportFor(master).map(p -> p.getFenced()).orElse(false)) {
+      // It stopped itself because it lost the store, and it reports that through the store: so
+      // it reaches the store again and lifts the fence in its next round. Its failInterval
+      // starts when it does, or a store blip (a sentinel election under load) becomes a failover.
+      r.unhealthySince.put(master.getUid(), r.now());
+    } else if (!r.healthy(master)) {
       long since = r.unhealthySince.computeIfAbsent(master.getUid(), k -> r.now());
       if (r.now() - since >= r.spec.failInterval().toMillis()) {
         return Optional.of("PostgreSQL reported unhealthy for " + (r.now() - since) + " ms");

@@ -233,6 +233,24 @@ class ControllerTest {
   }
 
   @Test
+  void aSelfFencedMasterThatReportsAgainGetsAFreshFailIntervalToLiftTheFence() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 1000).standby("s1", "k1", "m", 1000);
+    s.report("m", p -> p.setHealthy(false).setRunning(false).setFenced(true));
+    for (int i = 0; i < 4; i++) {
+      s.decide();
+      s.now += 1_000;
+    }
+    assertFalse(s.data().getCluster().getStatus().hasFailover(), "fenced for a store blip, and back: no failover");
+    // the last fenced report was 1 s ago; now unfenced, but PostgreSQL does not come back
+    s.report("m", p -> p.setFenced(false));
+    s.decide();
+    assertFalse(s.data().getCluster().getStatus().hasFailover(), "its failInterval runs from the last fenced report");
+    s.now += 1_000;
+    s.decide();
+    assertTrue(s.data().getCluster().getStatus().hasFailover(), "then it fails like any unhealthy master");
+  }
+
+  @Test
   void aNewLeaderStartsItsTimersAfreshAndResumesAFailoverHalfDone() {
     Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 1000).standby("s1", "k1", "m", 1000)
         .proxy("p1", 1);

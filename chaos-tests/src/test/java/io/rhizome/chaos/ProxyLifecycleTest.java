@@ -1,0 +1,58 @@
+package io.rhizome.chaos;
+
+import static io.rhizome.chaos.FailoverTest.freePort;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.rhizome.store.PeerAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `rhizome proxy` as a process: it listens, and SIGTERM makes it stop listening and exit 0. */
+class ProxyLifecycleTest {
+  @TempDir Path tmp;
+  private SentinelProcess sentinel;
+  private ProxyProcess proxy;
+
+  @AfterEach
+  void stopAll() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (sentinel != null) {
+      sentinel.close();
+    }
+    DaemonLogs.printTails(tmp);
+  }
+
+  @Test
+  void sigtermClosesTheListenerAndExitsZero() throws Exception {
+    PeerAddress s1 = new PeerAddress("s1", "127.0.0.1", freePort());
+    sentinel = new SentinelProcess("lc", s1, List.of(s1), tmp);
+    sentinel.start();
+    int port = freePort();
+    proxy = new ProxyProcess("lc", "p1", tmp, s1.host() + ":" + s1.port(), port);
+    proxy.start();
+    // no cluster yet: the proxy accepts and closes, but it listens
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+        return true;
+      }
+    });
+    assertEquals(0, proxy.terminate(), "exit code after SIGTERM");
+    assertThrows(IOException.class, () -> {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      }
+    }, "nothing listens any more");
+  }
+}
