@@ -39,15 +39,14 @@ class ProxyLifecycleTest {
     sentinel = new SentinelProcess("lc", s1, List.of(s1), tmp);
     sentinel.start();
     int port = freePort();
-    proxy = new ProxyProcess("lc", "p1", tmp, s1.host() + ":" + s1.port(), port);
+    int httpPort = freePort();
+    proxy = new ProxyProcess("lc", "p1", tmp, s1.host() + ":" + s1.port(), port, httpPort);
     proxy.start();
-    // no cluster yet: the proxy accepts and closes, but it listens
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-        return true;
-      }
-    });
+    // up (no cluster yet: /health says 503, and the client port accepts and closes)
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Http.status(httpPort, "/health") == 503);
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+    }
     assertEquals(0, proxy.terminate(), "exit code after SIGTERM");
     assertThrows(IOException.class, () -> {
       try (Socket s = new Socket()) {
