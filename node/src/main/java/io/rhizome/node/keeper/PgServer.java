@@ -217,10 +217,28 @@ public final class PgServer {
       return OptionalLong.empty();
     }
     Optional<ProcessHandle> process = ProcessHandle.of(pid);
-    if (process.isEmpty() || !process.get().isAlive() || !isPostgres(process.get())) {
+    if (process.isEmpty() || !process.get().isAlive() || isZombie(pid) || !isPostgres(process.get())) {
       return OptionalLong.empty();
     }
     return OptionalLong.of(pid);
+  }
+
+  /**
+   * A postmaster that died but was not reaped yet: ProcessHandle calls it alive. pg_ctl leaves the
+   * postmaster an orphan, so its reaper is PID 1, which in a container may reap late (seconds
+   * here) or never; until then a crashed PostgreSQL would look running and its restart wait
+   * past failInterval. Without /proc (not Linux) this says no, as before.
+   */
+  static boolean isZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // "pid (comm) S ...": the command may hold spaces and parentheses, the state follows the last ')'
+      int close = stat.lastIndexOf(')');
+      char state = stat.charAt(close + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static boolean isPostgres(ProcessHandle process) {
