@@ -1,6 +1,7 @@
 package io.rhizome.node.keeper;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +42,13 @@ class PgServerZombieTest {
         Files.writeString(pgdata.resolve("postmaster.pid"), zombie + "\n" + pgdata + "\n");
         PgServer server = new PgServer(new PgBinaries(dir, 15, "stand-in"), pgdata, dir.resolve("pg.log"));
         assertFalse(server.isRunning(), "postmaster.pid naming a zombie: not running");
+
+        // the socket lock PostgreSQL would refuse to start over: stale with a zombie, kept with a live pid
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Path zombieLock = Files.writeString(run.resolve(".s.PGSQL.5433.lock"), zombie + "\n" + pgdata + "\n");
+        Path liveLock = Files.writeString(run.resolve(".s.PGSQL.5434.lock"), parent.pid() + "\n" + pgdata + "\n");
+        assertEquals(List.of(zombieLock), PgServer.staleSocketLocks(run));
+        assertTrue(Files.exists(liveLock));
       }
     } finally {
       parent.destroyForcibly();
