@@ -25,7 +25,7 @@ class ChaosScenariosTest extends ChaosScenarios {
 
   @Test
   void frozenMasterThawedDoesNotServeWritesSync() throws Exception {
-    frozenMasterThawedDoesNotServeWrites(Replication.SYNC);
+    frozenMasterThawedDoesNotServeWrites(Replication.SYNC, true);
   }
 
   @Test

@@ -247,6 +247,14 @@ final class ActionExecutor {
       LOG.info("removing stale {}: no PostgreSQL runs with its pid", pid);
       Files.delete(pid);
     }
+    if (!pg.isRunning()) {
+      for (Path lock : PgServer.staleSocketLocks(dir.socketDir())) {
+        // PostgreSQL refuses to start while the pid in it exists, and a killed postmaster's pid
+        // exists as a zombie until PID 1 reaps it (seconds in some containers, never in others)
+        LOG.info("removing stale {}: its postmaster is dead or a zombie", lock);
+        Files.deleteIfExists(lock);
+      }
+    }
   }
 
   private void writeConfiguration(WantedFiles wanted) {

@@ -217,10 +217,51 @@ public final class PgServer {
       return OptionalLong.empty();
     }
     Optional<ProcessHandle> process = ProcessHandle.of(pid);
-    if (process.isEmpty() || !process.get().isAlive() || !isPostgres(process.get())) {
+    if (process.isEmpty() || !process.get().isAlive() || isZombie(pid) || !isPostgres(process.get())) {
       return OptionalLong.empty();
     }
     return OptionalLong.of(pid);
+  }
+
+  /**
+   * The Unix-socket lock files ({@code .s.PGSQL.<port>.lock}) in a socket dir whose postmaster is
+   * dead or a zombie. Only meaningful for a socket dir no running PostgreSQL uses (the keeper's own).
+   */
+  static List<Path> staleSocketLocks(Path socketDir) {
+    List<Path> stale = new ArrayList<>();
+    try (Stream<Path> files = Files.list(socketDir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().matches("\\.s\\.PGSQL\\.\\d+\\.lock")).toList()) {
+        try {
+          long pid = Long.parseLong(Files.readAllLines(f).get(0).strip());
+          if (ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true) || isZombie(pid)) {
+            stale.add(f);
+          }
+        } catch (IOException | RuntimeException e) {
+          // unreadable or half written: leave it to PostgreSQL's own check
+        }
+      }
+    } catch (IOException e) {
+      return List.of();
+    }
+    return stale;
+  }
+
+  /**
+   * A postmaster that died but was not reaped yet: ProcessHandle calls it alive. pg_ctl leaves the
+   * postmaster an orphan, so its reaper is PID 1, which in a container may reap late (seconds
+   * here) or never; until then a crashed PostgreSQL would look running and its restart wait
+   * past failInterval. Without /proc (not Linux) this says no, as before.
+   */
+  static boolean isZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // "pid (comm) S ...": the command may hold spaces and parentheses, the state follows the last ')'
+      int close = stat.lastIndexOf(')');
+      char state = stat.charAt(close + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static boolean isPostgres(ProcessHandle process) {
