@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -127,7 +128,7 @@ final class ChaosCluster implements AutoCloseable {
 
   /** Names the process (of this cluster) that opened a connection to a relay. */
   private String sourceOf(int clientPort, int relayPort) {
-    Map<String, java.util.function.Supplier<List<Long>>> candidates = new LinkedHashMap<>();
+    Map<String, Supplier<List<Long>>> candidates = new LinkedHashMap<>();
     for (Node n : keepers.values()) {
       // a keeper's PostgreSQL first: it may be a child of the keeper's JVM
       candidates.put(n.id() + "-pg", () -> SocketOwners.withDescendants(n.keeper().postmasterPid()));

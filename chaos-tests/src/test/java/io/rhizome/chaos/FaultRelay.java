@@ -13,10 +13,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -52,7 +54,7 @@ final class FaultRelay implements AutoCloseable {
   private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
   private final Map<String, Mode> sourceModes = new ConcurrentHashMap<>();
   /** How many connections each source opened, for whoever reads a failure. */
-  private final Map<String, java.util.concurrent.atomic.AtomicInteger> accepted = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
   private final Object gate = new Object();
   private volatile IntFunction<String> sources = clientPort -> "";
   private Mode mode = Mode.PASS;
@@ -154,7 +156,7 @@ final class FaultRelay implements AutoCloseable {
 
   /** Connections accepted so far, by source ("" = not one of the named processes). */
   Map<String, Integer> acceptedBySource() {
-    Map<String, Integer> m = new java.util.TreeMap<>();
+    Map<String, Integer> m = new TreeMap<>();
     accepted.forEach((k, v) -> m.put(k.isEmpty() ? "?" : k, v.get()));
     return m;
   }
@@ -216,7 +218,7 @@ final class FaultRelay implements AutoCloseable {
   private void open(Socket client) {
     try {
       String source = sourceOf(client);
-      accepted.computeIfAbsent(source, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+      accepted.computeIfAbsent(source, k -> new AtomicInteger()).incrementAndGet();
       if (effectiveMode(source) == Mode.REFUSE) {
         resetQuietly(client); // refused for this source only: the listener stays open for the others
         return;
