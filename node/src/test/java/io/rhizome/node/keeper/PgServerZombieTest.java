@@ -27,8 +27,11 @@ class PgServerZombieTest {
   @Test
   void aZombiePostmasterIsNotRunning() throws Exception {
     assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
-    // 'true' exits at once; 'sleep' (the exec'd shell, its parent) never reaps it: a zombie for 30 s
-    Process parent = new ProcessBuilder("sh", "-c", "true & echo $!; exec sleep 30").start();
+    // The forked child exits at once and its parent never waits for it: a zombie for 30 s. Perl,
+    // not a shell: a shell may reap the child before it execs the sleep (bash does, on SIGCHLD),
+    // which left nothing to find (a CI failure). perl-base is essential on Debian.
+    Process parent = new ProcessBuilder("perl", "-e",
+        "$| = 1; my $child = fork(); exit 0 if $child == 0; print \"$child\\n\"; sleep 30;").start();
     try {
       long zombie;
       try (BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
