@@ -42,6 +42,7 @@ class ProxyBadInputTest {
         Arguments.of("strict without read-only port", proxy("--read-only-strict"), "--read-only-strict needs --read-only-port"),
         Arguments.of("bad hold timeout", proxy("--hold-timeout", "soon"), "--hold-timeout: \"soon\" is not a duration"),
         Arguments.of("bad keepalive", proxy("--tcp-keepalive-idle", "x"), "--tcp-keepalive-idle: \"x\" is not a duration"),
+        Arguments.of("no event loop", proxy("--event-loops", "0"), "--event-loops 0 is out of range (use 1-64"),
         Arguments.of("bad id", proxy("--id", "Proxy One"), "--id 'Proxy One' is not valid"),
         Arguments.of("bad http port", proxy("--http-port", "65536"), "--http-port 65536 is not a port (use 1-65535)"),
         Arguments.of("empty http address", proxy("--http-port", "8008", "--http-address", " "), "--http-address is empty"),
@@ -88,7 +89,7 @@ class ProxyBadInputTest {
     assertEquals(0, o.exit());
     for (String flag : List.of("--cluster-name", "--store-endpoints", "--listen-address", "--port",
         "--read-only-port", "--read-only-strict", "--hold-timeout", "--tcp-keepalive-idle",
-        "--tcp-keepalive-interval", "--tcp-keepalive-count", "--tls-cert", "--id", "--http-address", "--http-port")) {
+        "--tcp-keepalive-interval", "--tcp-keepalive-count", "--tls-cert", "--id", "--http-address", "--http-port", "--event-loops")) {
       assertTrue(o.out().contains(flag), flag + " missing from:\n" + o.out());
     }
   }

@@ -81,6 +81,10 @@ public final class ProxyCommand implements Callable<Integer> {
       description = "TCP keepalive probes before a connection is dropped (0 = OS default)")
   int keepAliveCount;
 
+  @Option(names = "--event-loops",
+      description = "threads forwarding bytes, each with its own selector (default: the number of cores, at most 4)")
+  Integer eventLoops;
+
   @Mixin io.rhizome.node.common.LogOptions log;
 
   @Override
@@ -125,6 +129,10 @@ public final class ProxyCommand implements Callable<Integer> {
     if (keepAliveCount < 0) {
       throw new UsageException("--tcp-keepalive-count " + keepAliveCount + " is negative (use 0 for the OS default)");
     }
+    int loops = eventLoops == null ? EngineConfig.defaultThreads() : eventLoops;
+    if (loops < 1 || loops > 64) {
+      throw new UsageException("--event-loops " + loops + " is out of range (use 1-64; about one per core)");
+    }
     StoreClientConfig store = parse(() -> StoreClientConfig.of(PeerAddress.parseEndpoints(storeEndpoints, "--store-endpoints"))
         .withRequestTimeout(DurationText.parse(storeTimeout, "--store-timeout"))
         .withTls(tls.files()));
@@ -136,7 +144,7 @@ public final class ProxyCommand implements Callable<Integer> {
         .map(p -> new InetSocketAddress(listen.getAddress(), p));
     EngineConfig engine = new EngineConfig(listen, readOnly, readOnlyStrict, hold, drain,
         EngineConfig.DEFAULT_CONNECT_TIMEOUT, new EngineConfig.KeepAlive(idle, interval, keepAliveCount),
-        EngineConfig.defaultThreads());
+        loops);
     return new ProxySettings(clusterName, proxyId, store, engine, http.listen());
   }
 
