@@ -61,6 +61,9 @@ public final class PatroniBench {
       FailoverBench.waitFor("a Patroni leader and a streaming replica", 180_000, cluster::ready);
       Writer writer = new Writer(cluster.haproxyPort, "postgres", PatroniCluster.SU_PASSWORD);
       writer.createTable();
+      // the table must be on the replica before the first fault, or the benchmark measures a
+      // lost CREATE TABLE (every later write fails) instead of a failover
+      FailoverBench.waitFor("the replica streaming", 180_000, cluster::ready);
       Thread t = new Thread(writer, "writer");
       t.setDaemon(true);
       t.start();

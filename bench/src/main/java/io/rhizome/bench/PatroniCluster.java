@@ -69,10 +69,31 @@ final class PatroniCluster implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** A leader and a replica within 64 KiB of it: what a failover or switchover needs. */
+  /**
+   * A leader and a replica within 64 KiB of it that is streaming: what a failover or switchover
+   * needs. /replica?lag= alone is not enough: Patroni compares the replica with the leader's
+   * position as last written to etcd (every loop_wait), and answered 200 for a replica that had
+   * never streamed (its slot did not exist on the leader yet), which a kill then promoted
+   * without the table the benchmark had just created.
+   */
   boolean ready() {
     Optional<Integer> l = leader();
-    return l.isPresent() && status(1 - l.get(), "/replica?lag=65536") == 200;
+    return l.isPresent() && status(1 - l.get(), "/replica?lag=65536") == 200 && streaming(1 - l.get());
+  }
+
+  /** The node's PostgreSQL has a WAL receiver streaming from its primary. */
+  private boolean streaming(int node) {
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("user", "postgres");
+    props.setProperty("password", SU_PASSWORD);
+    props.setProperty("connectTimeout", "2");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+            "jdbc:postgresql://127.0.0.1:" + pgPorts[node] + "/postgres", props);
+        java.sql.ResultSet r = c.createStatement().executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
+      return r.next() && "streaming".equals(r.getString(1));
+    } catch (java.sql.SQLException e) {
+      return false;
+    }
   }
 
   /** kill -9 of a node's Patroni and its PostgreSQL postmaster: a host dying. */
