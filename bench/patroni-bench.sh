@@ -23,7 +23,8 @@ echo "building..." >&2
 mvn -B -q -o -DskipTests install >&2 || mvn -B -q -DskipTests install >&2
 WORK="$(mktemp -d /tmp/rhizome-patroni-bench.XXXXXX)"
 if [[ -z "${RHIZOME_BENCH_KEEP:-}" ]]; then trap 'rm -rf "$WORK"' EXIT; else echo "keeping $WORK" >&2; fi
-mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
+mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2 \
+  || mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
 CP="$(cat "$WORK/classpath")"
 ROUNDS="${1:-5}"
 shift || true

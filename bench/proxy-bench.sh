@@ -39,7 +39,8 @@ cleanup() {
   if [[ -z "${RHIZOME_BENCH_KEEP:-}" ]]; then rm -rf "$WORK"; else echo "keeping $WORK" >&2; fi
 }
 trap cleanup EXIT
-mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
+mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2 \
+  || mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
 CP="$(cat "$WORK/classpath")"
 JAR="$ROOT/cli/target/rhizome.jar"
 JVM_OPTS="${RHIZOME_JAVA_OPTS:-$(cat "$ROOT/bin/jvm.options")}"
