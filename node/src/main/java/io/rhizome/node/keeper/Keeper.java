@@ -253,6 +253,9 @@ final class Keeper implements AutoCloseable {
         }
       }
     }
+    // an acknowledged generation is what the controller waits on to route to a new master: say
+    // so now, not after the next round's observation
+    publishIfChanged(plannedSwitchover);
     return new RoundResult(revision, true);
   }
 

@@ -154,7 +154,10 @@ final class KeeperPlanner {
       reconcileSlots(a, db, wantMaster, obs, actions);
       restarts(a.spec(), local, db, obs, actions);
     }
-    if (actions.isEmpty() && obs.healthy() && obs.inRecovery() != wantMaster
+    // slots are the only work that may ride along: a new master routed before its follower's slot
+    // exists loses nothing (the follower retries), while one more keeper round costs the
+    // switchover about a tenth of a second
+    if (actions.stream().allMatch(KeeperPlanner::isSlotAction) && obs.healthy() && obs.inRecovery() != wantMaster
         && local.generation() != db.getGeneration()) {
       actions.add(new Action.MarkConverged(db.getGeneration(), "db " + db.getUid() + " converged to generation "
           + db.getGeneration() + " as " + (wantMaster ? "master" : "standby")));
@@ -290,6 +293,10 @@ final class KeeperPlanner {
     if (recovery || db.getSpec().getAutomaticPgRestart()) {
       actions.add(new Action.Restart(behindGate(db.getSpec()), "parameters " + obs.pendingRestart() + " need a restart: restarting PostgreSQL"));
     }
+  }
+
+  private static boolean isSlotAction(Action a) {
+    return a instanceof Action.CreateSlot || a instanceof Action.DropSlot;
   }
 
   private static Plan planOrIdle(List<Action> actions, String idle) {

@@ -44,6 +44,13 @@ public final class PgServer {
   /** pg_ctl enforces its own -t; our hard deadline comes later so pg_ctl's clearer message wins. */
   private static final Duration PG_CTL_GRACE = Duration.ofSeconds(10);
   private static final Duration QUICK_COMMAND_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration STATE_POLL = Duration.ofMillis(10);
+  /**
+   * pg_control begins system_identifier (8 bytes), pg_control_version (4), catalog_version_no
+   * (4), then the DBState enum, whose DB_IN_PRODUCTION is 6: unchanged since PostgreSQL 9.
+   */
+  private static final int CONTROL_STATE_OFFSET = 16;
+  static final int DB_IN_PRODUCTION = 6;
   /** How long to wait for a finished command's output pipe to drain. */
   private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(5);
 
@@ -162,8 +169,16 @@ public final class PgServer {
       return;
     }
     log.info("stop pgdata={} mode={}", pgdata, mode.pgCtlName());
-    run(List.of(bin("pg_ctl"), "stop", "-w", "-t", seconds(timeout), "-D", pgdata.toString(),
-        "-m", mode.pgCtlName()), Map.of(), timeout.plus(PG_CTL_GRACE));
+    List<String> command = List.of(bin("pg_ctl"), "stop", "-W", "-D", pgdata.toString(), "-m", mode.pgCtlName());
+    try {
+      run(command, Map.of(), QUICK_COMMAND_TIMEOUT);
+    } catch (PgCommandException e) {
+      if (isRunning()) {
+        throw e;
+      }
+      return; // it stopped by itself between the check and the signal
+    }
+    awaitState(describe(command), timeout, () -> !isRunning(), "did not stop");
   }
 
   /** Stops (if running) and starts PostgreSQL with the options it last ran with. */
@@ -188,8 +203,63 @@ public final class PgServer {
   /** Ends recovery on a standby and waits until it accepts writes on a new timeline. */
   public void promote(Duration timeout) {
     log.info("promote pgdata={}", pgdata);
-    run(List.of(bin("pg_ctl"), "promote", "-w", "-t", seconds(timeout), "-D", pgdata.toString()),
-        Map.of(), timeout.plus(PG_CTL_GRACE));
+    long logOffset = logSize();
+    List<String> command = List.of(bin("pg_ctl"), "promote", "-W", "-D", pgdata.toString());
+    try {
+      run(command, Map.of(), QUICK_COMMAND_TIMEOUT);
+      awaitState(describe(command), timeout, () -> {
+        if (!isRunning()) {
+          throw new PgCommandException(describe(command), "PostgreSQL stopped during the promotion", List.of(), null);
+        }
+        return controlFileState() == DB_IN_PRODUCTION;
+      }, "did not finish the promotion");
+    } catch (PgCommandException e) {
+      throw withServerLog(e, logOffset);
+    }
+  }
+
+  /**
+   * Waits, looking every {@link #STATE_POLL}, until {@code reached}. pg_ctl's own -w looks every
+   * 100 ms, a wait that a switchover pays twice (the old master's stop, the new one's promotion).
+   */
+  private static void awaitState(String command, Duration timeout, java.util.function.BooleanSupplier reached,
+      String failure) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!reached.getAsBoolean()) {
+      if (System.nanoTime() - deadline >= 0) {
+        throw new PgCommandException(command, failure + " within " + timeout.toSeconds() + "s", List.of(), null);
+      }
+      try {
+        Thread.sleep(STATE_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PgCommandException(command, "interrupted while waiting", List.of(), e);
+      }
+    }
+  }
+
+  /**
+   * The cluster state field of global/pg_control, as pg_ctl -w promote reads it: PostgreSQL sets
+   * it to in production only after it accepts writes. -1 when the file cannot be read.
+   */
+  int controlFileState() {
+    try (var channel = Files.newByteChannel(pgdata.resolve("global").resolve("pg_control"))) {
+      java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(CONTROL_STATE_OFFSET + 4);
+      while (head.hasRemaining() && channel.read(head) > 0) {
+        // a short read continues
+      }
+      return controlFileState(head.array());
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The state in the first bytes of pg_control, written in the server's (this machine's) byte order. */
+  static int controlFileState(byte[] head) {
+    if (head.length < CONTROL_STATE_OFFSET + 4) {
+      return -1;
+    }
+    return java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.nativeOrder()).getInt(CONTROL_STATE_OFFSET);
   }
 
   public boolean isRunning() {

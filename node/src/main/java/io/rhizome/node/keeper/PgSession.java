@@ -83,6 +83,15 @@ public final class PgSession implements AutoCloseable {
   public enum RoleChange { CREATED, UPDATED, UNCHANGED }
 
   private final Connection connection;
+  /**
+   * Opened on first use and kept: the keeper asks IDENTIFY_SYSTEM every round, and a fresh
+   * replication connection costs tens of milliseconds (a forked backend, a login), which every
+   * keeper round, and so every failover step, would pay. An idle walsender is never streaming,
+   * so it is never counted as a standby.
+   */
+  private Connection replication;
+  /** A timeline's history never changes while this server runs; one read per timeline is enough. */
+  private final java.util.Map<Integer, List<TimelineHistoryEntry>> historyByTimeline = new java.util.HashMap<>();
   private final ConnInfo target;
   private final String password;
   private final Duration requestTimeout;
@@ -186,12 +195,14 @@ public final class PgSession implements AutoCloseable {
 
   /** The server's system id, current timeline and WAL position, as a standby would see them. */
   public IdentifySystem identifySystem() throws SQLException {
-    try (Connection repl = openReplication();
-        Statement st = repl.createStatement();
+    try (Statement st = replication().createStatement();
         ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
       rs.next();
       return new IdentifySystem(Long.parseUnsignedLong(rs.getString("systemid")),
           rs.getInt("timeline"), parseLsn(rs.getString("xlogpos")));
+    } catch (SQLException e) {
+      closeReplication();
+      throw e;
     }
   }
 
@@ -203,15 +214,41 @@ public final class PgSession implements AutoCloseable {
     if (timeline <= 1) {
       return List.of();
     }
-    try (Connection repl = openReplication();
-        Statement st = repl.createStatement();
+    List<TimelineHistoryEntry> known = historyByTimeline.get(timeline);
+    if (known != null) {
+      return known;
+    }
+    try (Statement st = replication().createStatement();
         ResultSet rs = st.executeQuery("TIMELINE_HISTORY " + timeline)) {
       rs.next();
       // content is bytea since PostgreSQL 15 (text before).
       String content = rs.getMetaData().getColumnTypeName(2).equals("bytea")
           ? new String(rs.getBytes(2), StandardCharsets.UTF_8)
           : rs.getString(2);
-      return parseTimelineHistory(content);
+      List<TimelineHistoryEntry> history = List.copyOf(parseTimelineHistory(content));
+      historyByTimeline.put(timeline, history);
+      return history;
+    } catch (SQLException e) {
+      closeReplication();
+      throw e;
+    }
+  }
+
+  private Connection replication() throws SQLException {
+    if (replication == null) {
+      replication = openReplication();
+    }
+    return replication;
+  }
+
+  private void closeReplication() {
+    if (replication != null) {
+      try {
+        replication.close();
+      } catch (SQLException e) {
+        // already broken: nothing more to do
+      }
+      replication = null;
     }
   }
 
@@ -394,6 +431,7 @@ public final class PgSession implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
+    closeReplication();
     connection.close();
   }
 

@@ -120,7 +120,14 @@ class PgReplicationTest {
     a.execute("INSERT INTO t VALUES ('before failover')");
     awaitRow(b, "before failover");
 
-    b.server.promote(TIMEOUT);
+    try (PgSession kept = b.session()) {
+      assertEquals(1, kept.identifySystem().timeline());
+      b.server.promote(TIMEOUT);
+      // the keeper's session outlives the promotion: its kept replication connection must see it
+      assertEquals(2, kept.identifySystem().timeline());
+      assertFalse(kept.probe().inRecovery());
+    }
+    b.execute("CREATE TABLE writable_as_soon_as_promote_returned (v int)");
     try (PgSession s = b.session()) {
       assertFalse(s.probe().inRecovery());
       assertEquals(2, s.identifySystem().timeline());

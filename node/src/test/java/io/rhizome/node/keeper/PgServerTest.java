@@ -60,6 +60,7 @@ class PgServerTest {
     assertEquals(15, server.dataDirMajorVersion());
     ControlData control = server.controlData();
     assertEquals("in production", control.clusterState());
+    assertEquals(PgServer.DB_IN_PRODUCTION, server.controlFileState(), "the promotion wait reads this field");
     assertTrue(control.dataChecksumsEnabled(), "initdb always enables data checksums");
 
     try (PgSession session = pg.session()) {
@@ -80,6 +81,7 @@ class PgServerTest {
       assertEquals(1, id.timeline());
       assertTrue(id.xlogPos() > 0);
       assertEquals(List.of(), session.timelineHistory(1));
+      assertEquals(id, session.identifySystem(), "the kept replication connection answers again");
       session.checkpoint();
     }
 
@@ -91,6 +93,7 @@ class PgServerTest {
     server.stop(StopMode.FAST, TIMEOUT);
     assertFalse(server.isRunning());
     assertEquals("shut down", server.controlData().clusterState());
+    assertEquals(1, server.controlFileState(), "DB_SHUTDOWNED, as pg_controldata says");
     assertTrue(server.controlData().shutDownCleanly());
     server.stop(StopMode.FAST, TIMEOUT); // stopping a stopped server is a no-op
   }
