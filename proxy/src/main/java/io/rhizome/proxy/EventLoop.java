@@ -186,6 +186,7 @@ final class EventLoop implements Runnable {
                 p.drainDeadline = now + engine.config.drainTimeout().toNanos();
                 ending++;
                 timed(p);
+                endIfBetweenTransactions(p);
               }
             }
             case CLOSE -> {
@@ -272,6 +273,9 @@ final class EventLoop implements Runnable {
       }
       if ((ready & SelectionKey.OP_READ) != 0 && p.state == Pipe.State.OPEN) {
         pump(p, clientSide);
+      }
+      if (p.draining) {
+        endIfBetweenTransactions(p);
       }
       interest(p);
     } catch (IOException e) {
@@ -377,6 +381,7 @@ final class EventLoop implements Runnable {
         return;
       }
       buf.flip();
+      p.read(fromClient, buf);
       forwarded(fromClient, dst.write(buf));
       if (buf.hasRemaining()) {
         // the other side is slow: park the rest and stop reading this side until it is taken
@@ -430,6 +435,24 @@ final class EventLoop implements Runnable {
       if (p.toClient == null) {
         halfClose(p, true);
       }
+    }
+  }
+
+  /**
+   * A draining connection whose client has its last answer and no open transaction is ended now
+   * rather than at the drain deadline: nothing is cut off, and the fence is acknowledged (and
+   * the switchover goes on) without waiting for a client that keeps its connection. The client
+   * gets a FIN after the answer, not a reset, so that answer cannot be dropped.
+   */
+  private void endIfBetweenTransactions(Pipe p) {
+    if (p.state == Pipe.State.OPEN && p.betweenTransactions && p.toClient == null && p.toServer == null) {
+      engine.drained.incrementAndGet();
+      try {
+        p.client.shutdownOutput();
+      } catch (IOException ignored) {
+        // the client is gone already: closing is all that is left
+      }
+      close(p, false);
     }
   }
 

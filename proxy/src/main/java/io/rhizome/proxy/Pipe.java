@@ -29,7 +29,20 @@ final class Pipe {
 
   /** Hold or connect deadline (System.nanoTime), when HELD or CONNECTING. */
   long deadline;
-  /** Planned switchover: closed at drainDeadline unless it ends by itself first. */
+  /**
+   * The server's last bytes were a ReadyForQuery with no transaction open, after at least one
+   * query, and the client has sent nothing since: the connection is between transactions.
+   */
+  boolean betweenTransactions;
+  /**
+   * An idle ReadyForQuery has been seen: the first one ends authentication, and a client is
+   * about to send its first query then, so that one does not count as between transactions.
+   */
+  boolean pastStartup;
+  /**
+   * Planned switchover: closed once it is between transactions, at drainDeadline at the latest,
+   * unless it ends by itself first.
+   */
   boolean draining;
   long drainDeadline;
   /** In its loop's list of pipes with a deadline. */
@@ -39,5 +52,16 @@ final class Pipe {
     this.port = port;
     this.client = client;
     this.clientKey = clientKey;
+  }
+
+  /** Follows the transaction boundary from one read's bytes (position to limit, unmoved). */
+  void read(boolean fromClient, ByteBuffer bytes) {
+    if (fromClient) {
+      betweenTransactions = false;
+      return;
+    }
+    boolean idle = ReadyForQuery.endsIdle(bytes);
+    betweenTransactions = idle && pastStartup;
+    pastStartup |= idle;
   }
 }

@@ -65,8 +65,9 @@ public final class ProxyCommand implements Callable<Integer> {
   String holdTimeout;
 
   @Option(names = "--drain-timeout", defaultValue = "500ms",
-      description = "during a planned switchover, how long an open connection to the old master may finish "
-          + "before it is closed; keep it under half of proxyTimeout; default ${DEFAULT-VALUE}")
+      description = "during a planned switchover, how long an open connection to the old master may take "
+          + "to finish its transaction (it is closed as soon as it is between transactions); "
+          + "keep it under half of proxyTimeout; default ${DEFAULT-VALUE}")
   String drainTimeout;
 
   @Option(names = "--tcp-keepalive-idle", defaultValue = "0",

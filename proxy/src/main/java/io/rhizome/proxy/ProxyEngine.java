@@ -33,6 +33,8 @@ public final class ProxyEngine implements AutoCloseable {
   final AtomicLong refused = new AtomicLong();
   final AtomicLong held = new AtomicLong();
   final AtomicLong fenced = new AtomicLong();
+  /** Closed between two transactions during a planned switchover, before the drain deadline. */
+  final AtomicLong drained = new AtomicLong();
   private volatile boolean closed;
 
   /** A route with its backends' addresses resolved off the event loops. */
@@ -176,10 +178,13 @@ public final class ProxyEngine implements AutoCloseable {
     return loops.stream().mapToLong(EventLoop::bytesToClient).sum();
   }
 
-  /** Counters for logs and tests: accepted, refused, held, fenced (closed by a route change). */
+  /**
+   * Counters for logs and tests: accepted, refused, held, fenced (reset by a route change),
+   * drained (ended between transactions by a planned switchover).
+   */
   public Map<String, Long> counters() {
     return Map.of("accepted", accepted.get(), "refused", refused.get(), "held", held.get(),
-        "fenced", fenced.get());
+        "fenced", fenced.get(), "drained", drained.get());
   }
 
   /**

@@ -28,6 +28,10 @@ final class ProxyMetrics {
         .help("Open client connections closed because the master changed or the store was lost")
         .callback(cb -> cb.call(engine.fenced.get()))
         .register(registry);
+    CounterWithCallback.builder().name("rhizome_proxy_connections_drained_total")
+        .help("Client connections ended between transactions by a planned switchover")
+        .callback(cb -> cb.call(engine.drained.get()))
+        .register(registry);
     CounterWithCallback.builder().name("rhizome_proxy_connections_held_total")
         .help("Client connections held during a planned switchover")
         .callback(cb -> cb.call(engine.held.get()))

@@ -52,6 +52,13 @@ final class Client implements AutoCloseable {
     return line();
   }
 
+  /** Sends bytes and reads back exactly as many (the echo backend returns them). */
+  byte[] exchange(byte[] bytes) throws IOException {
+    socket.getOutputStream().write(bytes);
+    socket.getOutputStream().flush();
+    return socket.getInputStream().readNBytes(bytes.length);
+  }
+
   /**
    * True when the connection has been closed (EOF or reset) by the other end: a read does not
    * block for {@code wait}.

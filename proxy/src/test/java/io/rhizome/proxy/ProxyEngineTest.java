@@ -1,7 +1,9 @@
 package io.rhizome.proxy;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,6 +192,75 @@ class ProxyEngineTest {
     assertTrue(!ack.isDone() || lingering.isClosedByPeer(Duration.ofMillis(1)));
     ack.get(10, TimeUnit.SECONDS);
     assertTrue(lingering.isClosedByPeer(Duration.ofMillis(50)), "drain timeout did not close it");
+  }
+
+  /** What a backend's answer ends with: ReadyForQuery with the given transaction status. */
+  static byte[] answerThenReady(char status) {
+    return new byte[] {'o', 'k', 'Z', 0, 0, 0, 5, (byte) status};
+  }
+
+  /** A client through the proxy to the echo backend that has authenticated (the first idle ReadyForQuery). */
+  Client startedSession() throws IOException {
+    Client cl = client(Port.MASTER);
+    assertEquals("a", cl.greeting());
+    byte[] startup = answerThenReady('I');
+    assertArrayEquals(startup, cl.exchange(startup));
+    return cl;
+  }
+
+  @Test
+  void aPlannedFenceEndsAConnectionBetweenTransactionsWithoutWaitingForTheDrainTimeout() throws Exception {
+    start(false, false, Duration.ofSeconds(5), Duration.ofSeconds(60));
+    apply(forward(a.backend("a")));
+    Client idle = startedSession();
+    Client inTransaction = startedSession();
+    byte[] idleAnswer = answerThenReady('I');
+    assertArrayEquals(idleAnswer, idle.exchange(idleAnswer));
+    byte[] openAnswer = answerThenReady('T');
+    assertArrayEquals(openAnswer, inTransaction.exchange(openAnswer));
+
+    var ack = engine.apply(without(Route.Mode.HOLD, true));
+    // ended at once, with a FIN after everything it was sent
+    assertTrue(idle.isClosedByPeer(Duration.ofSeconds(5)), "a connection between transactions was not ended");
+    // the open transaction may finish, and is ended as soon as its answer says it has
+    assertFalse(ack.isDone(), "acknowledged while a transaction was still open");
+    assertArrayEquals(idleAnswer, inTransaction.exchange(idleAnswer));
+    ack.get(5, TimeUnit.SECONDS);
+    assertTrue(inTransaction.isClosedByPeer(Duration.ofSeconds(1)));
+    assertEquals(2, engine.counters().get("drained"));
+    assertEquals(0, engine.counters().get("fenced"));
+  }
+
+  /**
+   * The ReadyForQuery that ends authentication is not a transaction boundary: the client is about
+   * to send its first query (pgbench -C found it: a connection closed there failed its query).
+   */
+  @Test
+  void aPlannedFenceLetsAJustAuthenticatedConnectionRunItsFirstQuery() throws Exception {
+    start(false, false, Duration.ofSeconds(5), Duration.ofSeconds(60));
+    apply(forward(a.backend("a")));
+    Client fresh = startedSession();
+    var ack = engine.apply(without(Route.Mode.HOLD, true));
+    assertFalse(fresh.isClosedByPeer(Duration.ofMillis(300)), "ended before its first query");
+    assertFalse(ack.isDone(), "acknowledged while a connection was about to query");
+    byte[] answer = answerThenReady('I');
+    assertArrayEquals(answer, fresh.exchange(answer));
+    ack.get(5, TimeUnit.SECONDS);
+    assertTrue(fresh.isClosedByPeer(Duration.ofSeconds(1)));
+    assertEquals(1, engine.counters().get("drained"));
+  }
+
+  @Test
+  void anUnplannedFenceResetsAConnectionEvenBetweenTransactions() throws Exception {
+    start(false, false, Duration.ofSeconds(5), Duration.ofSeconds(60));
+    apply(forward(a.backend("a")));
+    Client idle = startedSession();
+    byte[] idleAnswer = answerThenReady('I');
+    assertArrayEquals(idleAnswer, idle.exchange(idleAnswer));
+    engine.apply(without(Route.Mode.REFUSE, false)).get(5, TimeUnit.SECONDS);
+    assertTrue(idle.isClosedByPeer(Duration.ofSeconds(1)));
+    assertEquals(1, engine.counters().get("fenced"));
+    assertEquals(0, engine.counters().get("drained"));
   }
 
   @Test

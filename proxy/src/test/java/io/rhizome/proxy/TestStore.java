@@ -56,11 +56,15 @@ final class TestStore implements AutoCloseable {
 
   /** The settings of a proxy on free loopback ports, using this store. */
   ProxySettings proxySettings(String id, boolean readOnly) {
+    return proxySettings(id, readOnly, Duration.ofMillis(500));
+  }
+
+  ProxySettings proxySettings(String id, boolean readOnly, Duration drainTimeout) {
     InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     return new ProxySettings(KEYS.clusterName(), id,
         StoreClientConfig.of(List.of(peer)).withRequestTimeout(Duration.ofSeconds(1)),
         new EngineConfig(any, readOnly ? Optional.of(any) : Optional.empty(), false,
-            Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(5),
+            Duration.ofSeconds(5), drainTimeout, Duration.ofSeconds(5),
             EngineConfig.KeepAlive.OS_DEFAULTS, 2));
   }
 
