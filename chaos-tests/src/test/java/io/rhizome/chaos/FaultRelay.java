@@ -178,6 +178,9 @@ final class FaultRelay implements AutoCloseable {
       if (next == Mode.REFUSE && listener != null) {
         listener.close();
         listener = null;
+        // The JDK releases a listening socket only once the thread blocked in accept() has left
+        // it: until then a connect still lands in its backlog. Refused means refused on return.
+        awaitAcceptorGone();
       } else if (next != Mode.REFUSE && listener == null) {
         listener = bind(port);
         acceptOn(listener);
@@ -200,6 +203,20 @@ final class FaultRelay implements AutoCloseable {
     return s;
   }
 
+  private Thread acceptor;
+
+  private void awaitAcceptorGone() {
+    Thread t = acceptor;
+    if (t == null) {
+      return;
+    }
+    try {
+      t.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void acceptOn(ServerSocket s) {
     Thread t = new Thread(() -> {
       while (!s.isClosed()) {
@@ -212,6 +229,7 @@ final class FaultRelay implements AutoCloseable {
       }
     }, "relay-" + name + "-accept");
     t.setDaemon(true);
+    acceptor = t;
     t.start();
   }
 

@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -154,7 +155,14 @@ class FaultRelayTest {
   @Test
   void aDeadTargetLooksDeadThroughTheRelay() throws Exception {
     echo.close();
-    try (Socket s = connect()) {
+    Socket s;
+    try {
+      s = connect();
+    } catch (SocketException e) {
+      // the relay's reset came before the client's connect had returned: as dead as it gets
+      return;
+    }
+    try (s) {
       assertTrue(isBroken(s), "no silent hang when the target is gone");
     }
   }
