@@ -1,7 +1,6 @@
 package io.rhizome.chaos;
 
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,11 +26,8 @@ class ChaosExtendedScenariosTest extends ChaosScenarios {
   }
 
   @Test
-  @Disabled("known gap, docs/chaos.md 'Known gap': in async mode a frozen master's PostgreSQL, thawed before its "
-      + "keeper, commits writes of clients connected to it directly (not through the proxy) until the keeper "
-      + "fences it; caught as split brain by the checker")
-  void frozenAsyncMasterTakesNoDirectWriteAfterThaw() throws Exception {
-    frozenMasterThawedDoesNotServeWrites(Replication.ASYNC, true);
+  void masterKeeperKilledAloneSync() throws Exception {
+    masterKeeperKilledAloneItsPostgresAcknowledgesNothingAfterFailover(Replication.SYNC);
   }
 
   @Test

@@ -215,6 +215,27 @@ abstract class ChaosScenarios {
   }
 
   /**
+   * The master's keeper dies (kill -9) and its PostgreSQL runs on, with clients connected to it
+   * directly: once the standby is promoted the orphan must not acknowledge one more commit (the
+   * commit lease: nobody confirms them any more); the restarted keeper stops it and it rejoins.
+   */
+  void masterKeeperKilledAloneItsPostgresAcknowledgesNothingAfterFailover(Replication mode) throws Exception {
+    start(2, mode.spec());
+    Node old = cluster.master();
+    Node next = cluster.standbys().get(0);
+    WriteWorkload direct = new WriteWorkload(old.pgPort(), ChaosCluster.SU_PASSWORD, 1, Duration.ofMillis(10),
+        1_000_000_000L);
+    extraWorkloads.add(direct);
+    direct.start(SOON);
+    old.keeper().kill();
+    cluster.awaitMasterOn(next.id(), SOON);
+    writesAfterFailover(mode, () -> old.keeper().start());
+    Verdict v = finish(mode.expectation());
+    assertEquals(1, cluster.failovers(), "one failover");
+    assertEquals(2, v.reigns().size(), v.reigns().toString());
+  }
+
+  /**
    * The master loses the store (every sentinel) but its clients still reach it, through the proxy
    * and directly: it fences itself before the standby is promoted; the proxy is fenced too.
    */

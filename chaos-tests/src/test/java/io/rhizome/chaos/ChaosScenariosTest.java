@@ -28,6 +28,18 @@ class ChaosScenariosTest extends ChaosScenarios {
     frozenMasterThawedDoesNotServeWrites(Replication.SYNC, true);
   }
 
+  /** Async, clients connected directly: only the commit lease keeps the thawed master from taking writes. */
+  @Test
+  void frozenAsyncMasterTakesNoDirectWriteAfterThaw() throws Exception {
+    frozenMasterThawedDoesNotServeWrites(Replication.ASYNC, true);
+  }
+
+  /** The keeper dies, its PostgreSQL runs on with direct clients: the commit lease holds their commits. */
+  @Test
+  void masterKeeperKilledAloneAsync() throws Exception {
+    masterKeeperKilledAloneItsPostgresAcknowledgesNothingAfterFailover(Replication.ASYNC);
+  }
+
   @Test
   void masterPartitionedFromStoreFencesItselfAsync() throws Exception {
     masterPartitionedFromStore(Replication.ASYNC);

@@ -38,7 +38,8 @@ public record EffectiveSpec(
         Map<String, String> pgParameters,
         Optional<List<String>> pgHba,
         boolean automaticPgRestart,
-        SelfFenceMode selfFenceMode) {
+        SelfFenceMode selfFenceMode,
+        boolean commitLease) {
 
     public static final Duration DEFAULT_SLEEP_INTERVAL = Duration.ofMillis(500);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(2);
@@ -63,6 +64,11 @@ public record EffectiveSpec(
      * instead of copied again.
      */
     public static final boolean DEFAULT_USE_PG_REWIND = true;
+    /**
+     * On: without it, a master whose keeper is frozen, hung or dead can acknowledge a commit from
+     * a client connected to it directly after another master was promoted (docs/keeper.md).
+     */
+    public static final boolean DEFAULT_COMMIT_LEASE = true;
 
     public static EffectiveSpec of(ClusterSpec s) {
         return new EffectiveSpec(
@@ -92,7 +98,22 @@ public record EffectiveSpec(
                 s.hasPgHba() ? Optional.of(List.copyOf(s.getPgHba().getLinesList())) : Optional.empty(),
                 s.hasAutomaticPgRestart() && s.getAutomaticPgRestart(),
                 s.getSelfFenceMode() == SelfFenceMode.SELF_FENCE_MODE_UNSPECIFIED
-                        ? SelfFenceMode.STOP : s.getSelfFenceMode());
+                        ? SelfFenceMode.STOP : s.getSelfFenceMode(),
+                s.hasCommitLease() ? s.getCommitLease() : DEFAULT_COMMIT_LEASE);
+    }
+
+    /**
+     * How long a master may go without the store before it stops taking writes: less than
+     * failInterval by a margin, so that it has stopped before its keeper's info key can expire and
+     * the controller may promote another. The commit lease runs out after the same time.
+     */
+    public Duration selfFenceAfter() {
+        Duration margin = failInterval.dividedBy(4);
+        if (margin.compareTo(sleepInterval) < 0) {
+            margin = sleepInterval;
+        }
+        Duration d = failInterval.minus(margin);
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     private static Duration duration(boolean present, com.google.protobuf.Duration value, Duration fallback) {

@@ -79,6 +79,7 @@ final class SpecReader {
     SPEC.put("pgHBA", (r, p, v, b) -> r.strings(p, v).ifPresent(l -> b.setPgHba(HbaLines.newBuilder().addAllLines(l))));
     SPEC.put("automaticPgRestart", (r, p, v, b) -> r.bool(p, v, b::setAutomaticPgRestart));
     SPEC.put("selfFenceMode", (r, p, v, b) -> r.selfFenceMode(p, v, b));
+    SPEC.put("commitLease", (r, p, v, b) -> r.bool(p, v, b::setCommitLease));
 
     SPEC_UNSUPPORTED.put("pitrConfig", "point-in-time recovery (initMode \"pitr\") is not implemented yet");
     SPEC_UNSUPPORTED.put("mergePgParameters",

@@ -70,6 +70,9 @@ final class SpecWriter {
     if (s.getSelfFenceMode() != SelfFenceMode.SELF_FENCE_MODE_UNSPECIFIED) {
       o.addProperty("selfFenceMode", selfFenceMode(s.getSelfFenceMode()));
     }
+    if (s.hasCommitLease()) {
+      o.addProperty("commitLease", s.getCommitLease());
+    }
     return o;
   }
 
@@ -103,6 +106,7 @@ final class SpecWriter {
         .orElse(JsonNull.INSTANCE));
     o.addProperty("automaticPgRestart", e.automaticPgRestart());
     o.addProperty("selfFenceMode", selfFenceMode(e.selfFenceMode()));
+    o.addProperty("commitLease", e.commitLease());
     return o;
   }
 

@@ -8,6 +8,7 @@ import io.rhizome.proto.cluster.FollowConfig;
 import io.rhizome.proto.cluster.HistoryEntry;
 import io.rhizome.proto.cluster.InitMode;
 import io.rhizome.proto.cluster.Keeper;
+import io.rhizome.proto.cluster.KeeperInfo;
 import io.rhizome.proto.cluster.PostgresState;
 import io.rhizome.proto.cluster.ProxyInfo;
 import java.util.ArrayList;
@@ -101,6 +102,11 @@ final class Failovers {
       r.say("waiting for proxies " + waiting + " to close their connections (or for their info to expire)");
       return;
     }
+    Optional<String> leaseHeld = oldMasterLeaseHeld(r, f);
+    if (leaseHeld.isPresent()) {
+      r.say(leaseHeld.get());
+      return;
+    }
     Optional<Db> old = r.db(f.getOldMasterDbUid());
     if (f.getPlanned()) {
       if (old.isEmpty()) {
@@ -125,6 +131,30 @@ final class Failovers {
       return;
     }
     promote(r, old, choice.db().get(), f);
+  }
+
+  /**
+   * With commitLease, the old master acknowledges commits, even to clients connected to it
+   * directly, until its keeper has read the failover or its lease term has run out. Either is
+   * known: its keeper says it let go of this failover's lease; or its info key is gone, and the
+   * term is shorter than the key's TTL; or a term has passed since this leader first saw the
+   * failover (any read that renewed the lease started before the failover was written). A planned
+   * switchover needs none of this: the old master is stopped before anyone is promoted.
+   */
+  static Optional<String> oldMasterLeaseHeld(Round r, Failover f) {
+    if (f.getPlanned() || !r.spec.commitLease()) {
+      return Optional.empty();
+    }
+    String timer = "lease@" + f.getStartedAtMillis();
+    Optional<KeeperInfo> info = r.info(f.getOldMasterKeeper());
+    long since = r.unconvergedSince.computeIfAbsent(timer, k -> r.now());
+    if (info.isEmpty() || info.get().getPostgres().getLeaseReleasedForFailover() == f.getStartedAtMillis()
+        || r.now() - since >= r.spec.selfFenceAfter().toMillis()) {
+      r.unconvergedSince.remove(timer);
+      return Optional.empty();
+    }
+    return Optional.of("waiting for keeper " + f.getOldMasterKeeper() + " to give up the old master's commit lease"
+        + " (it runs out " + Math.max(0, r.spec.selfFenceAfter().toMillis() - (r.now() - since)) + "ms from now)");
   }
 
   /** Proxies whose info is alive and has not yet applied {@code generation}. */

@@ -99,12 +99,16 @@ final class InstanceObserver implements AutoCloseable {
     lastFailure = "";
     Set<String> slots = probe.physicalSlots().stream().map(PgSession.PhysicalSlot::name)
         .collect(Collectors.toCollection(TreeSet::new));
-    Set<String> inSync = probe.replication().stream()
+    // the keeper's own lease standby is no standby of the cluster's: reported to nobody
+    List<PgSession.Standby> standbys = probe.replication().stream()
+        .filter(s -> !LeaseStandby.NAME.equals(s.applicationName())).toList();
+    Set<String> inSync = standbys.stream()
         .filter(s -> "streaming".equals(s.state()))
         .filter(s -> "sync".equals(s.syncState()) || "quorum".equals(s.syncState()))
         .map(PgSession.Standby::applicationName)
         .collect(Collectors.toCollection(TreeSet::new));
-    List<String> configuredSync = parseSyncNames(probe.synchronousStandbyNames());
+    List<String> configuredSync = parseSyncNames(probe.synchronousStandbyNames()).stream()
+        .filter(n -> !LeaseStandby.NAME.equals(n)).toList();
     // keep the two most recent switches: enough for the controller to tell a fork from a follower
     List<PgSession.TimelineHistoryEntry> recent = history.subList(Math.max(0, history.size() - 2), history.size());
     report.setHealthy(true)
@@ -115,7 +119,7 @@ final class InstanceObserver implements AutoCloseable {
         .setReceivedPos(probe.receiveLsn())
         .addAllSynchronousStandbysConfigured(configuredSync)
         .addAllSynchronousStandbysInSync(inSync)
-        .addAllStreamingStandbys(probe.replication().stream().filter(x -> "streaming".equals(x.state()))
+        .addAllStreamingStandbys(standbys.stream().filter(x -> "streaming".equals(x.state()))
             .map(PgSession.Standby::applicationName).sorted().toList())
         .addAllLostSlots(probe.physicalSlots().stream().filter(PgSession.PhysicalSlot::walLost)
             .map(PgSession.PhysicalSlot::name).toList())

@@ -61,6 +61,10 @@ final class Keeper implements AutoCloseable {
   private final ScheduledExecutorService timers;
   /** Null when --http-port is not given. */
   private final HttpEndpoint http;
+  /** Confirms the master's commits only while the store names it master (docs/keeper.md). */
+  private final CommitLease lease = new CommitLease();
+  private final LeaseStandby leaseStandby;
+  private long lastLeaseReadNanos;
   /** The last cluster data read (the health checks judge by it); null until the first read. */
   private volatile ClusterData lastClusterData;
 
@@ -98,8 +102,11 @@ final class Keeper implements AutoCloseable {
     ConnInfo local = ConnInfo.of(localHost(settings.pgListenAddress()), settings.pgPort(), settings.suUsername(), "postgres");
     this.observer = new InstanceObserver(pg, local, settings.suPassword());
     this.executor = new ActionExecutor(pg, dir, settings, state, local);
+    ConnInfo localReplication = ConnInfo.of(local.host(), settings.pgPort(), settings.replUsername(), "postgres");
+    this.leaseStandby = new LeaseStandby(localReplication, settings.replPassword(), local, settings.suPassword(),
+        Duration.ofSeconds(2), lease, () -> spec.selfFenceAfter(), this::leaseWanted);
     this.loop = new Thread(this::runLoop, "keeper-loop");
-    this.timers = Executors.newScheduledThreadPool(2, r -> {
+    this.timers = Executors.newScheduledThreadPool(3, r -> {
       Thread t = new Thread(r, "keeper-timer");
       t.setDaemon(true);
       return t;
@@ -165,7 +172,9 @@ final class Keeper implements AutoCloseable {
     }
     serveHttp();
     loop.start();
+    leaseStandby.start();
     timers.scheduleWithFixedDelay(this::publishQuietly, 0, 100, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(this::renewLeaseIfDue, 100, 50, TimeUnit.MILLISECONDS);
     timers.scheduleWithFixedDelay(this::fenceIfCutOff, 50, 50, TimeUnit.MILLISECONDS);
   }
 
@@ -207,6 +216,7 @@ final class Keeper implements AutoCloseable {
       storeAnswered(started);
       revision = reply.getRevision();
       read = toStoreRead(reply);
+      leaseRead(started, reply);
     } catch (StoreException e) {
       read = new StoreRead.Unreachable(e.getMessage());
     }
@@ -342,7 +352,7 @@ final class Keeper implements AutoCloseable {
     }
     boolean readOnly = state.fenced() && spec.selfFenceMode() == SelfFenceMode.READ_ONLY;
     WantedFilesRenderer.Result result = WantedFilesRenderer.render(db, r.assignment().followed(), local, onDisk, readOnly,
-        refusedParameters, lastGoodParameters);
+        refusedParameters, lastGoodParameters, spec.commitLease());
     currentRefusals = result.ignored().stream().filter(x -> x.contains("was refused by PostgreSQL")).toList();
     for (String sentence : result.ignored()) {
       if (loggedIgnored.add(sentence)) {
@@ -391,6 +401,7 @@ final class Keeper implements AutoCloseable {
     var p = i.getPostgres();
     String key = p.getDbUid() + "/" + p.getGeneration() + "/" + p.getRunning() + "/" + p.getHealthy() + "/"
         + p.getInRecovery() + "/" + p.getTimelineId() + "/" + p.getFenced()
+        + "/" + p.getCommitLeaseHeld() + "/" + p.getLeaseReleasedForFailover()
         + (plannedSwitchover ? "/" + p.getXlogPos() : "");
     if (!key.equals(lastPublishedKey)) {
       lastPublishedKey = key;
@@ -409,6 +420,7 @@ final class Keeper implements AutoCloseable {
       long started = System.nanoTime();
       store.put(keys.keeper(settings.keeperId()), info().toByteArray(), spec.failInterval());
       storeAnswered(started);
+      lease.published(started);
     } catch (RuntimeException e) {
       LOG.debug("publishing keeper info failed: {}", e.toString());
     }
@@ -427,6 +439,8 @@ final class Keeper implements AutoCloseable {
         .setListenAddress(settings.pgAdvertiseAddress())
         .setPort(settings.pgAdvertisePort())
         .setFenced(state.fenced())
+        .setCommitLeaseHeld(leaseStandby.confirming())
+        .setLeaseReleasedForFailover(lease.releasedFor())
         .clearRejectedParameters()
         .addAllRejectedParameters(currentRefusals)
         .setLastActionReason(state.lastActionReason());
@@ -444,6 +458,53 @@ final class Keeper implements AutoCloseable {
         .setPostgres(pgState)
         .setPublishedAtMillis(System.currentTimeMillis())
         .build();
+  }
+
+  // ---- the commit lease ----
+
+  /** The lease standby streams while the lease is on and PostgreSQL runs as a primary. */
+  private boolean leaseWanted() {
+    InstanceObserver.Observation o = lastObservation;
+    return !stopping && spec.commitLease() && o != null && o.observed().runningAsPrimary();
+  }
+
+  /**
+   * Reads the cluster data several times per lease term while PostgreSQL runs as a primary, apart
+   * from the loop, whose rounds may be slow: the lease is renewed by reads only, never by the
+   * keeper's own writes, so a keeper that can write its info but no longer read cannot keep it.
+   */
+  private void renewLeaseIfDue() {
+    try {
+      Duration every = spec.selfFenceAfter().dividedBy(6);
+      long now = System.nanoTime();
+      if (!leaseWanted() || now - lastLeaseReadNanos < every.toNanos()) {
+        return;
+      }
+      lastLeaseReadNanos = now;
+      GetReply reply = store.getWithRevision(keys.clusterData());
+      storeAnswered(now);
+      leaseRead(now, reply);
+    } catch (RuntimeException e) {
+      LOG.debug("renewing the commit lease failed: {}", e.toString());
+    }
+  }
+
+  private void leaseRead(long startedNanos, GetReply reply) {
+    if (!reply.hasKv()) {
+      return;
+    }
+    ClusterData cd;
+    try {
+      cd = ClusterData.parseFrom(reply.getKv().getValue());
+    } catch (InvalidProtocolBufferException e) {
+      return;
+    }
+    long releasedBefore = lease.releasedFor();
+    lease.read(startedNanos, cd, state.local().dbUid());
+    if (lease.releasedFor() != releasedBefore) {
+      LOG.warn("failover of this master under way: its commit lease is given up, it acknowledges no more commits");
+      publishIfChanged(plannedSwitchover);
+    }
   }
 
   // ---- self-fencing ----
@@ -471,17 +532,9 @@ final class Keeper implements AutoCloseable {
     }
   }
 
-  /**
-   * Less than failInterval by a margin: the master stops taking writes before its info key can
-   * expire and the controller may promote another.
-   */
+  /** See {@link EffectiveSpec#selfFenceAfter()}. */
   static Duration fenceAfter(EffectiveSpec spec) {
-    Duration margin = spec.failInterval().dividedBy(4);
-    if (margin.compareTo(spec.sleepInterval()) < 0) {
-      margin = spec.sleepInterval();
-    }
-    Duration d = spec.failInterval().minus(margin);
-    return d.isNegative() ? Duration.ZERO : d;
+    return spec.selfFenceAfter();
   }
 
   private void storeAnswered(long startedNanos) {
@@ -514,6 +567,7 @@ final class Keeper implements AutoCloseable {
         LOG.warn("stopping PostgreSQL failed: {}", e.getMessage());
       }
     }
+    leaseStandby.close();
     if (!pg.isRunning()) {
       roles.observe(PgRole.STOPPED).ifPresent(this::roleChanged);
     }
@@ -551,6 +605,8 @@ final class Keeper implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     timers.shutdownNow();
+    // a killed keeper confirms no commit: its PostgreSQL's commits wait
+    leaseStandby.close();
     observer.close();
     if (http != null) {
       http.close();

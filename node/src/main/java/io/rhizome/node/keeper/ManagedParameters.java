@@ -144,10 +144,10 @@ public final class ManagedParameters {
     params.put("hot_standby", "on");
     // pg_rewind needs hint bits WAL-logged (or data checksums) to rewind an old primary
     params.put("wal_log_hints", "on");
-    // two per standby (streaming plus a pg_basebackup or pg_rewind in flight) and two spare, one
-    // of which the keeper's own probe holds (IDENTIFY_SYSTEM each round)
+    // two per standby (streaming plus a pg_basebackup or pg_rewind in flight) and three spare:
+    // the keeper's own probe holds one (IDENTIFY_SYSTEM each round), its lease standby one
     params.put("max_wal_senders",
-        Integer.toString(2 * in.maxStandbys() + 2 + in.additionalWalSenders()));
+        Integer.toString(2 * in.maxStandbys() + 3 + in.additionalWalSenders()));
     params.put("max_replication_slots",
         Integer.toString(in.maxStandbys() + in.additionalReplicationSlots()));
     // written even when empty: a stale list would keep commits waiting for a standby that is gone

@@ -109,7 +109,11 @@ public final class PgSession implements AutoCloseable {
    */
   public static PgSession connect(ConnInfo target, String password, Duration requestTimeout)
       throws SQLException {
-    Connection c = open(target, password, requestTimeout, new Properties());
+    Properties props = new Properties();
+    // The keeper's own writes (roles, passwords) never wait for a synchronous standby: not for the
+    // lease standby it runs itself, nor for a sync standby that is not there yet during set-up.
+    props.setProperty("options", "-c synchronous_commit=local");
+    Connection c = open(target, password, requestTimeout, props);
     return new PgSession(c, target, password, requestTimeout);
   }
 
@@ -479,6 +483,22 @@ public final class PgSession implements AutoCloseable {
     props.setProperty("assumeMinServerVersion", "9.4");
     props.setProperty("preferQueryMode", "simple");
     return open(target, password, requestTimeout, props);
+  }
+
+  /**
+   * A physical replication connection named {@code applicationName} (what
+   * synchronous_standby_names lists) whose reads never time out: a walsender that has nothing to
+   * send is silent until the next WAL or its keepalive.
+   */
+  static Connection openStreaming(ConnInfo target, String password, Duration connectTimeout,
+      String applicationName) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("replication", "true");
+    props.setProperty("assumeMinServerVersion", "9.4");
+    props.setProperty("preferQueryMode", "simple");
+    props.setProperty("ApplicationName", applicationName);
+    props.setProperty("socketTimeout", "0");
+    return open(target, password, connectTimeout, props);
   }
 
   private static Connection open(ConnInfo target, String password, Duration timeout,

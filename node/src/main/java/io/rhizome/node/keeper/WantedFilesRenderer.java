@@ -36,7 +36,7 @@ final class WantedFilesRenderer {
    * @param readOnly self-fenced in read-only mode
    */
   static Result render(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk, boolean readOnly) {
-    return render(db, followed, local, onDisk, readOnly, Map.of(), Map.of());
+    return render(db, followed, local, onDisk, readOnly, Map.of(), Map.of(), false);
   }
 
   /**
@@ -44,14 +44,15 @@ final class WantedFilesRenderer {
    *     makes PostgreSQL ignore the whole file on reload and refuse to start, so such a value is
    *     replaced by {@code lastGood}'s (or left out) until the spec changes it
    * @param lastGood the parameters of the last file PostgreSQL loaded without an error
+   * @param commitLease a master's commits also wait for the keeper's lease standby
    */
   static Result render(Db db, Optional<Peer> followed, Local local, Map<String, String> onDisk, boolean readOnly,
-      Map<String, String> refused, Map<String, String> lastGood) {
+      Map<String, String> refused, Map<String, String> lastGood, boolean commitLease) {
     DbSpec spec = db.getSpec();
     boolean standby = spec.getRole() == DbRole.STANDBY;
-    String syncNames = !standby && spec.getSynchronousReplication()
-        ? SynchronousStandbyNames.render(spec.getSynchronousStandbysList(), spec.getExternalSynchronousStandbysList())
-        : "";
+    String syncNames = standby ? "" : SynchronousStandbyNames.render(
+        spec.getSynchronousReplication() ? spec.getSynchronousStandbysList() : List.of(),
+        withLease(spec.getSynchronousReplication() ? spec.getExternalSynchronousStandbysList() : List.of(), commitLease));
     Optional<Recovery> recovery = standby ? Optional.ofNullable(recovery(db, followed, local, onDisk)) : Optional.empty();
     ManagedParameters.Result params = ManagedParameters.compute(new ManagedParameters.ParameterInputs(
         local.listenAddress(), local.port(), local.socketDir(), standby,
@@ -79,6 +80,16 @@ final class WantedFilesRenderer {
     hba.rejected().forEach(r -> ignored.add("pgHBA line '" + r.line() + "' was ignored: " + r.reason()));
     return new Result(new WantedFiles(withBaseInclude(PgConfFile.render(parameters)), hba.text(), gated.text()),
         ignored);
+  }
+
+  /** The lease standby last, so that the real standbys keep their priorities. */
+  static List<String> withLease(List<String> externalNames, boolean commitLease) {
+    if (!commitLease) {
+      return externalNames;
+    }
+    List<String> names = new java.util.ArrayList<>(externalNames);
+    names.add(LeaseStandby.NAME);
+    return names;
   }
 
   /**

@@ -9,6 +9,7 @@ import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.ClusterStatus;
 import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
+import io.rhizome.proto.cluster.Failover;
 import io.rhizome.proto.cluster.InitMode;
 import io.rhizome.proto.cluster.Keeper;
 import io.rhizome.proto.cluster.KeeperInfo;
@@ -270,8 +271,87 @@ class ControllerTest {
     s.decide();
     assertTrue(s.data().getCluster().getStatus().getFailover().getReason().contains("failkeeper"));
     assertFalse(s.data().getKeepersOrThrow("k0").getStatus().getForceFail());
+    // its keeper is alive: it has read the failover and given its commit lease up
+    long started = s.data().getCluster().getStatus().getFailover().getStartedAtMillis();
+    s.report("m", p -> p.setLeaseReleasedForFailover(started));
     s.decide();
     assertEquals(DbRole.MASTER, s.db("s1").getSpec().getRole(), "carried out although the master looks healthy");
+  }
+
+  // ---- the commit lease ----
+
+  /**
+   * What lets an unplanned failover promote while the old master's keeper may still confirm its
+   * commits (commitLease): rows of (setup after the failover started, promoted in the next round).
+   */
+  static Stream<Arguments> leaseRows() {
+    return Stream.of(
+        Arguments.of("keeper alive, lease not given up: wait", (UnaryOperator<Scenario>) s -> s, false),
+        Arguments.of("keeper alive, lease given up for this failover: promote",
+            (UnaryOperator<Scenario>) s -> s.report("m", p -> p.setLeaseReleasedForFailover(
+                s.data().getCluster().getStatus().getFailover().getStartedAtMillis())), true),
+        Arguments.of("keeper alive, lease given up for an earlier failover: wait",
+            (UnaryOperator<Scenario>) s -> s.report("m", p -> p.setLeaseReleasedForFailover(
+                s.data().getCluster().getStatus().getFailover().getStartedAtMillis() - 60_000)), false),
+        Arguments.of("keeper's info key gone (the lease term is shorter than its TTL): promote",
+            (UnaryOperator<Scenario>) s -> s.dead("k0"), true),
+        Arguments.of("a lease term (1.5 s) since the failover was first seen: promote",
+            (UnaryOperator<Scenario>) s -> {
+              s.now += 1_500;
+              return s;
+            }, true),
+        Arguments.of("less than a lease term: wait",
+            (UnaryOperator<Scenario>) s -> {
+              s.now += 1_400;
+              return s;
+            }, false),
+        Arguments.of("commitLease off: promote",
+            (UnaryOperator<Scenario>) s -> s.spec(b -> b.setCommitLease(false)), true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("leaseRows")
+  void anUnplannedFailoverPromotesOnlyOnceTheOldMastersCommitLeaseIsGone(String name, UnaryOperator<Scenario> after,
+      boolean promoted) {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 1000).standby("s1", "k1", "m", 1000);
+    s.report("m", p -> p.setHealthy(false));
+    s.decide();
+    s.now += 2_000;
+    s.decide();
+    assertTrue(s.data().getCluster().getStatus().hasFailover(), "the unhealthy master is failed over");
+    Decision first = s.decide();
+    assertEquals(DbRole.STANDBY, s.db("s1").getSpec().getRole(), "promoted while the old master may confirm commits");
+    assertTrue(first.reasons().toString().contains("commit lease"), first.reasons().toString());
+    after.apply(s);
+    s.decide();
+    assertEquals(promoted ? DbRole.MASTER : DbRole.STANDBY, s.db("s1").getSpec().getRole(), name);
+  }
+
+  @Test
+  void aNewLeaderWaitsAFullLeaseTermFromWhenItFirstSeesTheFailover() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 1000).standby("s1", "k1", "m", 1000);
+    s.report("m", p -> p.setHealthy(false));
+    s.decide();
+    s.now += 2_000;
+    s.decide();
+    s.decide();
+    s.now += 1_000;
+    s.memory = ControllerMemory.EMPTY; // leadership moved: the new leader cannot know when the lease was renewed
+    s.decide();
+    s.now += 1_000;
+    s.decide();
+    assertEquals(DbRole.STANDBY, s.db("s1").getSpec().getRole(), "1 s after the new leader took over");
+    s.now += 500;
+    s.decide();
+    assertEquals(DbRole.MASTER, s.db("s1").getSpec().getRole());
+  }
+
+  @Test
+  void aSwitchoverDoesNotWaitForTheLeaseItsOldMasterIsStoppedFirst() {
+    Scenario s = new Scenario().keeper("k0").keeper("k1").master("m", "k0", 1000).standby("s1", "k1", "m", 1000);
+    Failover.Builder f = Failover.newBuilder().setOldMasterDbUid("m").setOldMasterKeeper("k0").setStartedAtMillis(5);
+    assertTrue(Failovers.oldMasterLeaseHeld(new Round(s.input()), f.setPlanned(true).build()).isEmpty());
+    assertTrue(Failovers.oldMasterLeaseHeld(new Round(s.input()), f.setPlanned(false).build()).isPresent());
   }
 
   // ---- switchover ----

@@ -66,7 +66,8 @@ class KeeperRequestsTest {
   void synchronousMasterRestartsBehindTheGateUntilItsStandbyIsInSync() throws Exception {
     h.changeDb("m1", s -> s.setSynchronousReplication(true).addSynchronousStandbys("s1"));
     await().atMost(CONVERGE).until(() -> h.pgState("k0").getSynchronousStandbysInSyncList().contains("s1"));
-    assertEquals("1 (\"s1\")", h.queryOrNull("k0", "SHOW synchronous_standby_names"));
+    // s1, and the keeper's own lease standby (commitLease is on by default)
+    assertEquals("2 (\"s1\",\"rhizome_lease\")", h.queryOrNull("k0", "SHOW synchronous_standby_names"));
     h.execute("k0", "CREATE ROLE app LOGIN PASSWORD 'app-pw'");
     h.execute("k0", "CREATE TABLE t (id int)");
     h.execute("k0", "GRANT ALL ON t TO app");

@@ -43,7 +43,7 @@ class ManagedParametersTest {
         Map.entry("hot_standby", "on"),
         Map.entry("wal_level", "replica"),
         Map.entry("wal_log_hints", "on"),
-        Map.entry("max_wal_senders", "9"), // 2*3 + 2 + 1
+        Map.entry("max_wal_senders", "10"), // 2*3 + 3 + 1
         Map.entry("max_replication_slots", "5"), // 3 + 2
         Map.entry("synchronous_standby_names", ""),
         Map.entry("wal_keep_size", "128MB"),
@@ -58,7 +58,7 @@ class ManagedParametersTest {
   void aPrimaryHasNoRecoverySettingsAndCarriesTheSynchronousNames() {
     Result r = ManagedParameters.compute(primary(Map.of(), "2 (\"a\",\"b\")", false, 15));
     assertEquals("2 (\"a\",\"b\")", r.parameters().get("synchronous_standby_names"));
-    assertEquals("6", r.parameters().get("max_wal_senders"));
+    assertEquals("7", r.parameters().get("max_wal_senders"));
     assertEquals("2", r.parameters().get("max_replication_slots"));
     for (String name : List.of("primary_conninfo", "primary_slot_name", "recovery_min_apply_delay",
         "recovery_target_timeline", "default_transaction_read_only")) {
@@ -99,7 +99,7 @@ class ManagedParametersTest {
   void ownedNamesAreRecognisedInAnyCase() {
     Result r = ManagedParameters.compute(standby(Map.of("Port", "1", "MAX_WAL_SENDERS", "1")));
     assertEquals("5433", r.parameters().get("port"));
-    assertEquals("9", r.parameters().get("max_wal_senders"));
+    assertEquals("10", r.parameters().get("max_wal_senders"));
     assertEquals(List.of(
         "pgParameters.MAX_WAL_SENDERS is managed by the keeper and was ignored",
         "pgParameters.Port is managed by the keeper and was ignored"), r.ignored());

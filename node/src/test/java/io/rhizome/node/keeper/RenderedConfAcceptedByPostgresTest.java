@@ -61,7 +61,7 @@ class RenderedConfAcceptedByPostgresTest {
     assertEquals("host=10.0.0.1 port=5432 user='repl' application_name=db2",
         show("primary_conninfo"));
     assertEquals("logical", show("wal_level"));
-    assertEquals("7", show("max_wal_senders")); // 2*2 + 2 + 1
+    assertEquals("8", show("max_wal_senders")); // 2*2 + 3 + 1
     assertEquals("on", show("default_transaction_read_only"));
     assertEquals(dataDir.toString(), show("unix_socket_directories"));
   }
