@@ -64,6 +64,12 @@ final class DaemonSet implements AutoCloseable {
     }
   }
 
+  /** The daemon's JVM, while it runs. */
+  java.util.Optional<ProcessHandle> process(String name) {
+    Process p = running.get(name);
+    return p == null || !p.isAlive() ? java.util.Optional.empty() : java.util.Optional.of(p.toHandle());
+  }
+
   void restartKeeper(String id) throws IOException {
     start(id, args.get(id));
   }
