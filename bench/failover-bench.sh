@@ -3,6 +3,7 @@
 # writing through the proxy. ROUNDS unplanned failovers (kill -9 of the master's keeper and
 # PostgreSQL) and ROUNDS switchovers; prints the write-unavailability window and its breakdown.
 # Must run as a user PostgreSQL accepts (not root). Usage: bench/failover-bench.sh [rounds=5]
+# RHIZOME_BENCH_SPEC_PATCH='{"commitLease": false}' changes the cluster spec after init (to compare settings).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -66,6 +66,10 @@ public final class FailoverBench {
       try (StoreClient store = StoreClient.connect(StoreClientConfig.of(sentinels.peers()))) {
         ClusterKeys keys = new ClusterKeys(CLUSTER);
         waitFor("rhizomectl init", 60_000, () -> ctl(endpoints, "init") == 0);
+        String patch = System.getenv("RHIZOME_BENCH_SPEC_PATCH");
+        if (patch != null && !patch.isBlank() && ctl(endpoints, "update", "--patch", patch) != 0) {
+          throw new IllegalStateException("rhizomectl update --patch " + patch + " failed");
+        }
         waitFor("a master and a streaming standby", 180_000, () -> ready(store, keys));
         Writer writer = new Writer(proxyPort, "postgres", SU_PASSWORD);
         writer.createTable();

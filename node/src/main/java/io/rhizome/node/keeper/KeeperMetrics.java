@@ -31,6 +31,9 @@ final class KeeperMetrics {
         s -> s.pg().getInRecovery() ? 1 : 0);
     gauge(registry, snapshot, "rhizome_keeper_fenced", "1 when self-fenced (the store was unreachable)",
         s -> s.pg().getFenced() ? 1 : 0);
+    gauge(registry, snapshot, "rhizome_keeper_commit_lease_held",
+        "1 while the keeper confirms its master's commits (commitLease); 0 on a master means commits wait",
+        s -> s.pg().getCommitLeaseHeld() ? 1 : 0);
     gauge(registry, snapshot, "rhizome_keeper_replication_lag_bytes",
         "A standby's bytes behind the master's last reported position (0 on the master or when unknown)",
         KeeperSnapshot::lagBytes);
