@@ -50,8 +50,8 @@ final class WantedFilesRenderer {
       Map<String, String> refused, Map<String, String> lastGood, boolean commitLease) {
     DbSpec spec = db.getSpec();
     boolean standby = spec.getRole() == DbRole.STANDBY;
-    // A standby ignores synchronous_standby_names; it carries the lease name already so that an
-    // async promotion needs no reload first (the reload cost a switchover about 150 ms).
+    // A standby ignores synchronous_standby_names; it carries the lease name already, so that an
+    // async promotion does not change it and a master-to-be needs nothing new for the lease.
     boolean sync = !standby && spec.getSynchronousReplication();
     String syncNames = SynchronousStandbyNames.render(sync ? spec.getSynchronousStandbysList() : List.of(),
         withLease(sync ? spec.getExternalSynchronousStandbysList() : List.of(), commitLease));
