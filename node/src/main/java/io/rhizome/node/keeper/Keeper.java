@@ -104,7 +104,7 @@ final class Keeper implements AutoCloseable {
     this.executor = new ActionExecutor(pg, dir, settings, state, local);
     ConnInfo localReplication = ConnInfo.of(local.host(), settings.pgPort(), settings.replUsername(), "postgres");
     this.leaseStandby = new LeaseStandby(localReplication, settings.replPassword(), local, settings.suPassword(),
-        Duration.ofSeconds(2), lease, () -> spec.selfFenceAfter(), this::leaseWanted);
+        Duration.ofSeconds(2), lease, () -> spec.selfFenceAfter(), this::leaseWanted, this::leasePrepared);
     this.loop = new Thread(this::runLoop, "keeper-loop");
     this.timers = Executors.newScheduledThreadPool(3, r -> {
       Thread t = new Thread(r, "keeper-timer");
@@ -225,6 +225,7 @@ final class Keeper implements AutoCloseable {
     InstanceObserver.Observation o = observer.observe(current.requestTimeout());
     observedDbUid = dbBefore;
     lastObservation = o;
+    promotedJustNow = false;
     roles.observe(PgRole.of(o.observed())).ifPresent(this::roleChanged);
     learnRefusedParameters(o);
     WantedFiles wanted = wantedFiles(read, o);
@@ -253,6 +254,12 @@ final class Keeper implements AutoCloseable {
         try {
           executor.execute(action, wanted, current);
           state.setLastError("");
+          if (action instanceof Action.Promote) {
+            // commits on the new master wait for the lease standby: start it now, not after the
+            // next round has observed what the promotion already told us
+            promotedJustNow = true;
+            leaseStandby.wake();
+          }
         } catch (Exception e) {
           String error = action.getClass().getSimpleName() + " failed: " + e.getMessage();
           if (!error.equals(state.lastError())) {
@@ -462,10 +469,20 @@ final class Keeper implements AutoCloseable {
 
   // ---- the commit lease ----
 
+  /** Its login is ready while the lease is on and PostgreSQL runs, in any role. */
+  private boolean leasePrepared() {
+    InstanceObserver.Observation o = lastObservation;
+    return !stopping && spec.commitLease() && o != null && o.observed().healthy();
+  }
+
+  /** Set by a promotion that succeeded, until the next observation sees PostgreSQL as primary itself. */
+  private volatile boolean promotedJustNow;
+
   /** The lease standby streams while the lease is on and PostgreSQL runs as a primary. */
   private boolean leaseWanted() {
     InstanceObserver.Observation o = lastObservation;
-    return !stopping && spec.commitLease() && o != null && o.observed().runningAsPrimary();
+    return !stopping && spec.commitLease()
+        && (promotedJustNow || (o != null && o.observed().runningAsPrimary()));
   }
 
   /**

@@ -35,7 +35,6 @@ final class LeaseStandby implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseStandby.class);
   private static final long IDLE_PARK_NANOS = Duration.ofMillis(10).toNanos();
   private static final long RETRY_PARK_NANOS = Duration.ofMillis(200).toNanos();
-  private static final Duration STALE_SENDER_WAIT = Duration.ofSeconds(2);
 
   /** The replication user: the stream is a standby's connection, matched by pg_hba's replication lines. */
   private final ConnInfo replication;
@@ -47,6 +46,7 @@ final class LeaseStandby implements AutoCloseable {
   private final CommitLease lease;
   private final Supplier<Duration> term;
   private final BooleanSupplier wanted;
+  private final BooleanSupplier prepare;
   private final Thread thread;
   private volatile boolean closed;
   private volatile Connection connection;
@@ -55,10 +55,13 @@ final class LeaseStandby implements AutoCloseable {
 
   /**
    * @param wanted whether to stream at all: the lease is on and PostgreSQL runs as a primary
+   * @param prepare whether to have the superuser session ready: the lease is on and PostgreSQL
+   *     runs, standby included, so that a promotion does not wait for that login
    * @param term the lease term (the spec's {@code selfFenceAfter})
    */
   LeaseStandby(ConnInfo replication, String replicationPassword, ConnInfo superuser, String superuserPassword,
-      Duration connectTimeout, CommitLease lease, Supplier<Duration> term, BooleanSupplier wanted) {
+      Duration connectTimeout, CommitLease lease, Supplier<Duration> term, BooleanSupplier wanted,
+      BooleanSupplier prepare) {
     this.replication = replication;
     this.replicationPassword = replicationPassword;
     this.superuser = superuser;
@@ -67,12 +70,18 @@ final class LeaseStandby implements AutoCloseable {
     this.lease = lease;
     this.term = term;
     this.wanted = wanted;
+    this.prepare = prepare;
     this.thread = new Thread(this::run, "keeper-lease");
     this.thread.setDaemon(true);
   }
 
   void start() {
     thread.start();
+  }
+
+  /** Something that makes the stream wanted happened (a promotion): look now, not at the next tick. */
+  void wake() {
+    LockSupport.unpark(thread);
   }
 
   /** Whether commits are being confirmed right now: streaming, and the lease held. */
@@ -87,6 +96,7 @@ final class LeaseStandby implements AutoCloseable {
   private void run() {
     while (!closed) {
       if (!wanted.getAsBoolean() || !held()) {
+        prepareAdmin();
         LockSupport.parkNanos(IDLE_PARK_NANOS);
         continue;
       }
@@ -113,11 +123,31 @@ final class LeaseStandby implements AutoCloseable {
     closeAdmin();
   }
 
+  /**
+   * Logs in ahead of need: the superuser session is the first thing a stream needs, and a login
+   * (SCRAM) took 100–190 ms of the time from a promotion to the first confirmed commit.
+   */
+  private void prepareAdmin() {
+    if (admin != null || !prepare.getAsBoolean()) {
+      return;
+    }
+    try {
+      admin = PgSession.connect(superuser, superuserPassword, connectTimeout);
+    } catch (SQLException e) {
+      // PostgreSQL not ready yet: a stream logs in when it needs to
+      LockSupport.parkNanos(RETRY_PARK_NANOS);
+    }
+  }
+
   /** Streams while the lease is held and the stream is wanted; returns when either ends. */
   private void stream() throws SQLException {
-    endStaleSenders();
+    long t0 = System.nanoTime();
+    if (admin == null) {
+      admin = PgSession.connect(superuser, superuserPassword, connectTimeout);
+    }
     Connection c = PgSession.openStreaming(replication, replicationPassword, connectTimeout, NAME);
     connection = c;
+    long t1 = System.nanoTime();
     long start;
     int timeline;
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
@@ -127,11 +157,13 @@ final class LeaseStandby implements AutoCloseable {
     }
     CopyDual copy = c.unwrap(PGConnection.class).getCopyAPI()
         .copyDual("START_REPLICATION PHYSICAL " + ReplicationMessages.lsn(start) + " TIMELINE " + timeline);
-    awaitStreaming();
+    long t2 = System.nanoTime();
+    awaitSoleStreamingSender();
+    long t3 = System.nanoTime();
+    LOG.info("lease stream confirming commits after {} ms (login {} ms, start {} ms, streaming alone {} ms)",
+        (t3 - t0) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
     // Commits that waited while no lease standby was there are at or before the flush position of
-    // connect time: confirmed at once. Not before the walsender streams: one that is still catching
-    // up takes the confirmation and releases nobody (PostgreSQL's SyncRepReleaseWaiters), and an
-    // idle master would then send nothing that prompts another.
+    // connect time: confirmed at once.
     if (!held()) {
       return;
     }
@@ -155,48 +187,35 @@ final class LeaseStandby implements AutoCloseable {
     }
   }
 
-  /** Waits until the lease walsender has caught up and streams (at once on a master: it starts at the end). */
-  private void awaitStreaming() throws SQLException {
+  /**
+   * Waits until this stream's walsender streams and is the only lease walsender. One still
+   * catching up takes a confirmation and releases nobody (PostgreSQL's SyncRepReleaseWaiters), and
+   * an idle master then sends nothing that would prompt another. An older one, of an earlier
+   * stream (this keeper's, or a killed keeper's) whose end PostgreSQL has not noticed yet, is
+   * ended: PostgreSQL prefers the older of two standbys with one name, and commits would wait on
+   * the one that can no longer confirm them.
+   */
+  private void awaitSoleStreamingSender() throws SQLException {
     long deadline = System.nanoTime() + connectTimeout.toNanos();
     try (PreparedStatement ps = admin.connection().prepareStatement(
-        "SELECT count(*) FROM pg_stat_replication WHERE application_name = ? AND state = 'streaming'")) {
+        "SELECT count(*) FILTER (WHERE state = 'streaming'), count(*),"
+            // CASE, not AND: only an older walsender may be ended, whatever order AND evaluates in
+            + " count(*) FILTER (WHERE CASE WHEN backend_start < newest THEN pg_terminate_backend(pid) ELSE false END)"
+            + " FROM (SELECT pid, state, backend_start, max(backend_start) OVER () AS newest"
+            + "       FROM pg_stat_replication WHERE application_name = ?) s")) {
       ps.setString(1, NAME);
       while (true) {
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          if (rs.getInt(1) > 0) {
+          if (rs.getInt(2) == 1 && rs.getInt(1) == 1) {
             return;
           }
         }
         if (System.nanoTime() - deadline > 0) {
-          throw new SQLException("the lease walsender did not start streaming within " + connectTimeout.toMillis() + "ms");
+          throw new SQLException("the lease walsender was not streaming alone within "
+              + connectTimeout.toMillis() + "ms");
         }
         LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
-      }
-    }
-  }
-
-  /**
-   * Ends the walsender of an earlier lease stream (this keeper's, or a killed keeper's) that has not
-   * noticed its client is gone: PostgreSQL prefers the older of two standbys with one name, and
-   * commits would wait on the one that can no longer confirm them.
-   */
-  private void endStaleSenders() throws SQLException {
-    if (admin == null) {
-      admin = PgSession.connect(superuser, superuserPassword, connectTimeout);
-    }
-    long deadline = System.nanoTime() + STALE_SENDER_WAIT.toNanos();
-    try (PreparedStatement ps = admin.connection().prepareStatement(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication WHERE application_name = ?")) {
-      ps.setString(1, NAME);
-      while (true) {
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (rs.getInt(1) == 0 || System.nanoTime() - deadline > 0) {
-            return;
-          }
-        }
-        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
       }
     }
   }

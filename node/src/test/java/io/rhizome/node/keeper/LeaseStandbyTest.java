@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,7 +55,7 @@ class LeaseStandbyTest {
     pg.execute("ALTER SYSTEM SET synchronous_standby_names = '\"" + LeaseStandby.NAME + "\"'");
     pg.execute("SELECT pg_reload_conf()");
     standby = new LeaseStandby(pg.connInfo(), TestPostgres.SU_PASSWORD, pg.connInfo(), TestPostgres.SU_PASSWORD,
-        Duration.ofSeconds(10), lease, term::get, () -> true);
+        Duration.ofSeconds(10), lease, term::get, () -> true, () -> true);
   }
 
   @AfterEach
@@ -149,6 +150,31 @@ class LeaseStandbyTest {
     standby.close(); // the keeper is gone; PostgreSQL runs on
     standby = null;
     assertHeldBack(insert(2, "on"), "acknowledged without a keeper");
+  }
+
+  /**
+   * A lease stream of an earlier keeper (hung, or killed with its socket not yet closed) still
+   * holds a walsender named rhizome_lease that confirms nothing. PostgreSQL prefers it, the older
+   * one: the new stream ends it, or commits would wait for ever.
+   */
+  @Test
+  void aStaleLeaseWalsenderIsEndedSoThatCommitsAreConfirmed() throws Exception {
+    try (Connection stale = PgSession.openStreaming(pg.connInfo(), TestPostgres.SU_PASSWORD, Duration.ofSeconds(10),
+        LeaseStandby.NAME)) {
+      long at;
+      try (Statement st = stale.createStatement(); var rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+        rs.next();
+        at = PgSession.parseLsn(rs.getString("xlogpos"));
+      }
+      stale.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+          .copyDual("START_REPLICATION PHYSICAL " + ReplicationMessages.lsn(at));
+      assertHeldBack(insert(1, "on"), "acknowledged with only a silent lease walsender");
+      grant();
+      standby.start();
+      assertEquals(1, insert(2, "on").get(ACKED.toSeconds(), TimeUnit.SECONDS), "the stale walsender held it up");
+      assertEquals(List.of("1"), pg.column("SELECT count(*) FROM pg_stat_replication WHERE application_name = '"
+          + LeaseStandby.NAME + "'"));
+    }
   }
 
   @Test
