@@ -90,9 +90,7 @@ final class InstanceObserver implements AutoCloseable {
 
   private Observation queried(boolean initialized, boolean standbySignal, String conf, String hba,
       Set<String> autoConf, PostgresState.Builder report, Duration requestTimeout) throws SQLException {
-    if (session == null) {
-      session = PgSession.connect(local, suPassword, requestTimeout);
-    }
+    PgSession session = session(requestTimeout);
     PgSession.Probe probe = session.probe();
     PgSession.IdentifySystem id = session.identifySystem();
     List<PgSession.TimelineHistoryEntry> history = id.timeline() > 1 ? session.timelineHistory(id.timeline()) : List.of();
@@ -151,6 +149,23 @@ final class InstanceObserver implements AutoCloseable {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  /**
+   * The loop's session to the local PostgreSQL, logged in once and kept. The executor's SQL
+   * actions (slots, reload) run on it too, on the loop's thread: a login each took a new master
+   * a tenth of a second.
+   */
+  PgSession session(Duration requestTimeout) throws SQLException {
+    if (session == null) {
+      session = PgSession.connect(local, suPassword, requestTimeout);
+    }
+    return session;
+  }
+
+  /** The session failed a request: the next use logs in again. */
+  void sessionFailed() {
+    closeSession();
   }
 
   private void closeSession() {

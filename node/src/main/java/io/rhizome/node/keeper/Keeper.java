@@ -59,6 +59,9 @@ final class Keeper implements AutoCloseable {
   private final Object pgLock = new Object();
   private final Thread loop;
   private final ScheduledExecutorService timers;
+  private final java.util.concurrent.ExecutorService publisher;
+  /** A publishSoon is queued and has not started: another would publish the same state. */
+  private final java.util.concurrent.atomic.AtomicBoolean publishQueued = new java.util.concurrent.atomic.AtomicBoolean();
   /** Null when --http-port is not given. */
   private final HttpEndpoint http;
   /** Confirms the master's commits only while the store names it master (docs/keeper.md). */
@@ -101,13 +104,20 @@ final class Keeper implements AutoCloseable {
     }
     ConnInfo local = ConnInfo.of(localHost(settings.pgListenAddress()), settings.pgPort(), settings.suUsername(), "postgres");
     this.observer = new InstanceObserver(pg, local, settings.suPassword());
-    this.executor = new ActionExecutor(pg, dir, settings, state, local);
+    this.executor = new ActionExecutor(pg, dir, settings, state, local, observer);
     ConnInfo localReplication = ConnInfo.of(local.host(), settings.pgPort(), settings.replUsername(), "postgres");
     this.leaseStandby = new LeaseStandby(localReplication, settings.replPassword(), local, settings.suPassword(),
         Duration.ofSeconds(2), lease, () -> spec.selfFenceAfter(), this::leaseWanted, this::leasePrepared);
     this.loop = new Thread(this::runLoop, "keeper-loop");
     this.timers = Executors.newScheduledThreadPool(3, r -> {
       Thread t = new Thread(r, "keeper-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    // its own thread: a publish blocked on an unreachable store must not hold up the timers,
+    // the self-fencing watchdog among them
+    this.publisher = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "keeper-publish");
       t.setDaemon(true);
       return t;
     });
@@ -239,10 +249,13 @@ final class Keeper implements AutoCloseable {
       lastSummary = summary;
     }
     state.setLastActionReason(summary);
-    publishIfChanged(plannedSwitchover);
     if (plan.actions().isEmpty()) {
+      publishIfChanged(plannedSwitchover);
       return new RoundResult(revision, false);
     }
+    // what was seen is reported beside the actions, not before them: a store write (a Raft round,
+    // 20–80 ms on a busy host) ahead of the old master's stop was on every switchover's path
+    publishSoon();
     synchronized (pgLock) {
       for (Action action : plan.actions()) {
         if (stopping) {
@@ -254,6 +267,11 @@ final class Keeper implements AutoCloseable {
         try {
           executor.execute(action, wanted, current);
           state.setLastError("");
+          if (action instanceof Action.MarkConverged) {
+            // what the controller waits on to route to a new master: said before any slot work,
+            // and not from under pgLock, which the self-fencing watchdog must never wait on
+            publishSoon();
+          }
           if (action instanceof Action.Promote) {
             // commits on the new master wait for the lease standby: start it now, not after the
             // next round has observed what the promotion already told us
@@ -403,7 +421,22 @@ final class Keeper implements AutoCloseable {
    * generation, timeline; the position too during a planned switchover), instead of at the next
    * tick: a failover or switchover waits on these reports.
    */
-  private void publishIfChanged(boolean plannedSwitchover) {
+  /** {@link #publishIfChanged} on its own thread: the loop goes on while the store write is made. */
+  private void publishSoon() {
+    if (!publishQueued.compareAndSet(false, true)) {
+      return; // the queued one reads the state when it runs
+    }
+    try {
+      publisher.execute(() -> {
+        publishQueued.set(false);
+        publishIfChanged(plannedSwitchover);
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      publishQueued.set(false); // stopping: the keeper's info is being withdrawn
+    }
+  }
+
+  private synchronized void publishIfChanged(boolean plannedSwitchover) {
     KeeperInfo i = info();
     var p = i.getPostgres();
     String key = p.getDbUid() + "/" + p.getGeneration() + "/" + p.getRunning() + "/" + p.getHealthy() + "/"
@@ -577,6 +610,7 @@ final class Keeper implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     timers.shutdownNow();
+    publisher.shutdownNow();
     synchronized (pgLock) {
       try {
         pg.stop(PgServer.StopMode.FAST, spec.dbWaitReadyTimeout());
@@ -622,6 +656,7 @@ final class Keeper implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     timers.shutdownNow();
+    publisher.shutdownNow();
     // a killed keeper confirms no commit: its PostgreSQL's commits wait
     leaseStandby.close();
     observer.close();

@@ -154,12 +154,12 @@ final class KeeperPlanner {
       reconcileSlots(a, db, wantMaster, obs, actions);
       restarts(a.spec(), local, db, obs, actions);
     }
-    // slots are the only work that may ride along: a new master routed before its follower's slot
-    // exists loses nothing (the follower retries), while one more keeper round costs the
-    // switchover about a tenth of a second
+    // slots are the only work that may ride along, and after it: a new master routed before its
+    // follower's slot exists loses nothing (the follower retries), while waiting for the slot (a
+    // login and an fsync) or for one more keeper round costs the switchover a tenth of a second
     if (actions.stream().allMatch(KeeperPlanner::isSlotAction) && obs.healthy() && obs.inRecovery() != wantMaster
         && local.generation() != db.getGeneration()) {
-      actions.add(new Action.MarkConverged(db.getGeneration(), "db " + db.getUid() + " converged to generation "
+      actions.add(0, new Action.MarkConverged(db.getGeneration(), "db " + db.getUid() + " converged to generation "
           + db.getGeneration() + " as " + (wantMaster ? "master" : "standby")));
     }
     if (!obs.healthy() && actions.isEmpty()) {

@@ -199,9 +199,9 @@ class KeeperPlannerTest {
             "DropSlot:rhizome_gone"),
         // --- master
         row("converged master acknowledges its generation", read(m), holds("m1", 2), primary(), "MarkConverged"),
-        row("a new master creates its followers' slots and acknowledges its generation in the same round",
-            read(master("m1", 3, b -> b.addFollowers("s1"))), holds("m1", 2), primary(), "CreateSlot:rhizome_s1",
-            "MarkConverged"),
+        row("a new master acknowledges its generation, then creates its followers' slots in the same round",
+            read(master("m1", 3, b -> b.addFollowers("s1"))), holds("m1", 2), primary(), "MarkConverged",
+            "CreateSlot:rhizome_s1"),
         row("a master whose files changed acknowledges only after the reload",
             read(master("m1", 3, b -> b)), holds("m1", 2), with(primary(), o -> o.conf("old")), "WriteConfig", "Reload"),
         row("converged master already acknowledged is idle", read(m), holds("m1", 3), primary(), "idle:converged"),

@@ -1,6 +1,7 @@
 package io.rhizome.node.keeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.rhizome.proto.cluster.Cluster;
@@ -10,11 +11,14 @@ import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.DbSpec;
 import io.rhizome.proto.cluster.Failover;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -22,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +51,7 @@ class LeaseStandbyTest {
   private final AtomicReference<Duration> term = new AtomicReference<>(TERM);
   private LeaseStandby standby;
   private final ExecutorService clients = Executors.newCachedThreadPool();
+  private final List<TestPostgres> others = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -67,6 +73,7 @@ class LeaseStandbyTest {
     if (pg != null) {
       pg.stopImmediately();
     }
+    others.forEach(TestPostgres::stopImmediately);
   }
 
   static ClusterData named(boolean deposed) {
@@ -91,11 +98,15 @@ class LeaseStandbyTest {
 
   /** A client of its own, as an application connected to this PostgreSQL directly. */
   private Future<Integer> insert(int v, String synchronousCommit) {
+    return insert(pg, v, synchronousCommit);
+  }
+
+  private Future<Integer> insert(TestPostgres into, int v, String synchronousCommit) {
     return clients.submit(() -> {
       Properties p = new Properties();
       p.setProperty("user", TestPostgres.SUPERUSER);
       p.setProperty("password", TestPostgres.SU_PASSWORD);
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port + "/postgres", p);
+      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + into.port + "/postgres", p);
           Statement st = c.createStatement()) {
         st.execute("SET synchronous_commit = " + synchronousCommit);
         return st.executeUpdate("INSERT INTO t VALUES (" + v + ")");
@@ -175,6 +186,59 @@ class LeaseStandbyTest {
       assertEquals(List.of("1"), pg.column("SELECT count(*) FROM pg_stat_replication WHERE application_name = '"
           + LeaseStandby.NAME + "'"));
     }
+  }
+
+  /**
+   * The logins are made while PostgreSQL is a standby and serve after its promotion: a walsender
+   * decides whether it cascades (and a cascading one is never synchronous) when it is asked to
+   * stream, not when it logs in.
+   */
+  @Test
+  void aLoginMadeWhileAStandbyConfirmsCommitsAfterThePromotion() throws Exception {
+    TestPostgres a = new TestPostgres(root, "a").initAndStart();
+    others.add(a);
+    a.execute("CREATE TABLE t (v int)");
+    try (PgSession s = a.session()) {
+      s.createPhysicalSlot("b");
+    }
+    TestPostgres b = new TestPostgres(root, "b");
+    others.add(b);
+    b.server.baseBackup(a.connInfo().withApplicationName("b_basebackup"), TestPostgres.SU_PASSWORD, "b",
+        TestPostgres.TIMEOUT);
+    b.follow(a, "b");
+    Files.writeString(b.server.pgdata().resolve("postgresql.conf"),
+        "\nsynchronous_standby_names = '\"" + LeaseStandby.NAME + "\"'\n", StandardOpenOption.APPEND);
+    b.server.start(TestPostgres.TIMEOUT);
+    AtomicBoolean promoted = new AtomicBoolean();
+    standby.close();
+    standby = new LeaseStandby(b.connInfo(), TestPostgres.SU_PASSWORD, b.connInfo(), TestPostgres.SU_PASSWORD,
+        Duration.ofSeconds(10), lease, term::get, promoted::get, () -> true);
+    grant();
+    standby.start();
+    String leaseSender = "SELECT pid || ' ' || sync_state FROM pg_stat_replication WHERE application_name = '"
+        + LeaseStandby.NAME + "'";
+    List<String> loggedInAhead = await("the lease login on the standby").atMost(ACKED).ignoreExceptions()
+        .until(() -> b.column(leaseSender), l -> l.size() == 1);
+    String pid = loggedInAhead.get(0).split(" ")[0];
+
+    b.server.promote(TestPostgres.TIMEOUT);
+    promoted.set(true);
+    standby.wake();
+    assertEquals(1, insert(b, 1, "on").get(ACKED.toSeconds(), TimeUnit.SECONDS), "not confirmed after the promotion");
+    assertEquals(List.of(pid + " sync"), b.column(leaseSender), "not the login made ahead, or not synchronous");
+  }
+
+  /** PostgreSQL restarted after the logins were made: they are made again, and commits are confirmed. */
+  @Test
+  void loginsEndedByARestartAreMadeAgain() throws Exception {
+    depose();
+    standby.start();
+    await("the lease login").atMost(ACKED).ignoreExceptions().until(() -> pg.column(
+        "SELECT pid FROM pg_stat_replication WHERE application_name = '" + LeaseStandby.NAME + "'").size() == 1);
+    pg.server.stop(PgServer.StopMode.FAST, TestPostgres.TIMEOUT);
+    pg.server.start(TestPostgres.TIMEOUT);
+    grant();
+    assertEquals(1, insert(1, "on").get(ACKED.toSeconds(), TimeUnit.SECONDS), "not confirmed after the restart");
   }
 
   @Test

@@ -36,6 +36,25 @@ class ReplicationMessagesTest {
   void readsWhereThePrimaryIs(String name, byte[] m, long sentUpTo, boolean replyRequested) {
     assertEquals(sentUpTo, ReplicationMessages.sentUpTo(m), name);
     assertEquals(replyRequested, ReplicationMessages.replyRequested(m), name);
+    assertEquals(m[0] == 'w', ReplicationMessages.isWalData(m), name);
+  }
+
+  static Stream<Arguments> starts() {
+    return Stream.of(
+        Arguments.of("inside a page: that page's start", 0x3000148L, 0x3000000L),
+        Arguments.of("near the end of a page", 0x3001FFFL, 0x3000000L),
+        Arguments.of("inside a later page", 0x1_0000_6010L, 0x1_0000_6000L),
+        Arguments.of("on a page boundary: the page before", 0x3002000L, 0x3000000L),
+        Arguments.of("on a page boundary in the middle of a segment", 0x3080000L, 0x307E000L),
+        Arguments.of("on a segment boundary: flush itself", 0x3000000L, 0x3000000L),
+        Arguments.of("on a 1 MB boundary, maybe a segment's (1 MB segments)", 0x3100000L, 0x3100000L),
+        Arguments.of("the first page of a segment, just past its header", 0x3000028L, 0x3000000L));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("starts")
+  void aStreamStartsJustBeforeTheFlushPositionInTheSameSegment(String name, long flush, long expected) {
+    assertEquals(expected, ReplicationMessages.streamFrom(flush), name);
   }
 
   @Test
