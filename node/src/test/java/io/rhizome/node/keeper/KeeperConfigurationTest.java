@@ -1,6 +1,5 @@
 package io.rhizome.node.keeper;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,7 +28,7 @@ class KeeperConfigurationTest {
     h = new KeeperHarness(tmp);
     h.startKeeper("k0");
     h.initNewCluster("k0", "m1", ClusterSpec.getDefaultInstance());
-    await().atMost(CONVERGE).until(() -> h.converged("k0", "m1", true));
+    h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
   }
 
   @AfterEach
@@ -48,28 +47,28 @@ class KeeperConfigurationTest {
     long pid = postmasterPid();
     // a reloadable parameter: applied without a restart; a keeper-owned one cannot be overridden
     h.changeDb("m1", s -> s.putPgParameters("work_mem", "8MB").putPgParameters("port", "1"));
-    await().atMost(CONVERGE).until(() -> "8MB".equals(h.queryOrNull("k0", "SHOW work_mem")));
+    h.awaitUntil(CONVERGE, () -> "8MB".equals(h.queryOrNull("k0", "SHOW work_mem")));
     assertEquals(Integer.toString(h.pgPort("k0")), h.queryOrNull("k0", "SHOW port"));
     assertEquals(pid, postmasterPid(), "a reload, not a restart");
 
     // needs a restart, automaticPgRestart off: reported as pending, PostgreSQL left running
     h.changeDb("m1", s -> s.putPgParameters("shared_buffers", "48MB"));
-    await().atMost(CONVERGE).until(() -> h.pgState("k0").getPendingRestartParametersList().contains("shared_buffers"));
+    h.awaitUntil(CONVERGE, () -> h.pgState("k0").getPendingRestartParametersList().contains("shared_buffers"));
     assertTrue(h.pgState("k0").getPendingRestart());
     assertEquals("128MB", h.queryOrNull("k0", "SHOW shared_buffers"));
     assertEquals(pid, postmasterPid());
 
     // automaticPgRestart on: the keeper restarts it
     h.changeDb("m1", s -> s.setAutomaticPgRestart(true));
-    await().atMost(CONVERGE).until(() -> "48MB".equals(h.queryOrNull("k0", "SHOW shared_buffers")));
+    h.awaitUntil(CONVERGE, () -> "48MB".equals(h.queryOrNull("k0", "SHOW shared_buffers")));
     assertNotEquals(pid, postmasterPid());
-    await().atMost(CONVERGE).until(() -> !h.pgState("k0").getPendingRestart());
+    h.awaitUntil(CONVERGE, () -> !h.pgState("k0").getPendingRestart());
 
     // a value PostgreSQL refuses: reported, the previous value stays, other changes still apply
     h.changeDb("m1", s -> s.putPgParameters("work_mem", "lots").putPgParameters("maintenance_work_mem", "32MB"));
-    await().atMost(CONVERGE).until(() -> "32MB".equals(h.queryOrNull("k0", "SHOW maintenance_work_mem")));
+    h.awaitUntil(CONVERGE, () -> "32MB".equals(h.queryOrNull("k0", "SHOW maintenance_work_mem")));
     assertEquals("8MB", h.queryOrNull("k0", "SHOW work_mem"));
-    await().atMost(CONVERGE).until(() -> h.pgState("k0").getRejectedParametersList().stream()
+    h.awaitUntil(CONVERGE, () -> h.pgState("k0").getRejectedParametersList().stream()
         .anyMatch(r -> r.startsWith("pgParameters.work_mem = 'lots' was refused")));
     String conf = Files.readString(h.pgData("k0").resolve("postgresql.conf"));
     assertTrue(conf.contains("work_mem = '8MB'"), "the refused value is not left where a restart would trip on it");
@@ -78,10 +77,10 @@ class KeeperConfigurationTest {
   @Test
   void alterSystemHasNoLastingEffect() throws Exception {
     h.changeDb("m1", s -> s.putPgParameters("work_mem", "8MB"));
-    await().atMost(CONVERGE).until(() -> "8MB".equals(h.queryOrNull("k0", "SHOW work_mem")));
+    h.awaitUntil(CONVERGE, () -> "8MB".equals(h.queryOrNull("k0", "SHOW work_mem")));
     h.execute("k0", "ALTER SYSTEM SET work_mem = '77MB'");
     h.execute("k0", "SELECT pg_reload_conf()");
-    await().atMost(CONVERGE).until(() -> "8MB".equals(h.queryOrNull("k0", "SHOW work_mem"))
+    h.awaitUntil(CONVERGE, () -> "8MB".equals(h.queryOrNull("k0", "SHOW work_mem"))
         && AutoConfFile.settingNames(Files.readString(h.pgData("k0").resolve("postgresql.auto.conf"))).isEmpty());
   }
 
@@ -92,9 +91,9 @@ class KeeperConfigurationTest {
       // the default rule lets every user in with a password
     }
     h.changeDb("m1", s -> s.setPgHba(HbaLines.newBuilder()));
-    await().atMost(CONVERGE).until(() -> canConnect("app", "app-pw") == false);
+    h.awaitUntil(CONVERGE, () -> canConnect("app", "app-pw") == false);
     h.changeDb("m1", s -> s.setPgHba(HbaLines.newBuilder().addLines("host all app 127.0.0.1/32 scram-sha-256")));
-    await().atMost(CONVERGE).until(() -> canConnect("app", "app-pw"));
+    h.awaitUntil(CONVERGE, () -> canConnect("app", "app-pw"));
     assertTrue(canConnect(KeeperHarness.SU, KeeperHarness.SU_PASSWORD), "the keeper's own entries stay");
   }
 
@@ -111,7 +110,7 @@ class KeeperConfigurationTest {
     long pid = postmasterPid();
     var before = h.clusterData().orElseThrow().getDbsOrThrow("m1").getGeneration();
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-    await().atMost(CONVERGE).until(() -> {
+    h.awaitUntil(CONVERGE, () -> {
       try {
         return postmasterPid() != pid && "1".equals(h.queryOrNull("k0", "SELECT 1"));
       } catch (Exception e) {
@@ -119,7 +118,7 @@ class KeeperConfigurationTest {
       }
     });
     assertEquals(before, h.clusterData().orElseThrow().getDbsOrThrow("m1").getGeneration());
-    await().atMost(CONVERGE).until(() -> h.pgState("k0").getHealthy());
+    h.awaitUntil(CONVERGE, () -> h.pgState("k0").getHealthy());
     assertNull(h.queryOrNull("k0", "SELECT 1 WHERE pg_is_in_recovery()"), "it came back as the primary");
   }
 }

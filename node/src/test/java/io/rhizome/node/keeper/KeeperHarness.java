@@ -1,5 +1,6 @@
 package io.rhizome.node.keeper;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -44,7 +45,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Real keepers against a real one-sentinel store, with a stand-in for the controller: the test
@@ -264,6 +267,77 @@ final class KeeperHarness implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Waits for {@code condition}; when it times out, the failure says what every keeper reported
+   * and was doing, and what the cluster data holds, so a CI failure explains itself.
+   */
+  void awaitUntil(Duration atMost, Callable<Boolean> condition) {
+    try {
+      await().atMost(atMost).until(condition);
+    } catch (ConditionTimeoutException e) {
+      String state = describe() + threads();
+      // printed as well: the test's captured output is what .ci/failed-test-logs shows
+      System.out.println("---- condition not met within " + atMost.toSeconds() + " s ----" + state);
+      throw new AssertionError("not within " + atMost.toSeconds() + " s; " + state, e);
+    }
+  }
+
+  /**
+   * Where the keepers' threads and the stand-in controller are, by their own frames (the JDK's
+   * are left out): a loop stuck in a call shows here. Idle pool threads have none and are skipped.
+   */
+  static String threads() {
+    StringBuilder b = new StringBuilder();
+    Thread.getAllStackTraces().forEach((t, frames) -> {
+      String name = t.getName();
+      if (!(name.startsWith("keeper-") || name.startsWith("output-") || name.equals("test-controller"))) {
+        return;
+      }
+      List<String> own = new ArrayList<>();
+      for (StackTraceElement f : frames) {
+        String c = f.getClassName();
+        if (!(c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) && own.size() < 6) {
+          own.add(c.substring(c.lastIndexOf('.') + 1) + "." + f.getMethodName() + ":" + f.getLineNumber());
+        }
+      }
+      if (!own.isEmpty()) {
+        b.append("\n  thread ").append(name).append(" ").append(t.getState()).append(": ")
+            .append(String.join(" < ", own));
+      }
+    });
+    return b.toString();
+  }
+
+  /** One line per keeper and per db: reported state, the last plan and error, the db's spec. */
+  String describe() {
+    StringBuilder b = new StringBuilder();
+    for (String id : settings.keySet()) {
+      io.rhizome.node.keeper.Keeper k = keepers.get(id);
+      PostgresState s;
+      try {
+        s = pgState(id);
+      } catch (RuntimeException e) {
+        s = PostgresState.getDefaultInstance();
+      }
+      b.append("\n  keeper ").append(id).append(k == null ? " (stopped)" : "")
+          .append(": reports db=").append(s.getDbUid()).append(" gen=").append(s.getGeneration())
+          .append(" healthy=").append(s.getHealthy()).append(" inRecovery=").append(s.getInRecovery());
+      if (k != null) {
+        b.append("; last plan: ").append(k.state().lastActionReason())
+            .append("; last error: ").append(k.state().lastError());
+      }
+    }
+    try {
+      clusterData().ifPresent(cd -> cd.getDbsMap().values().forEach(db -> b.append("\n  db ").append(db.getUid())
+          .append(": keeper=").append(db.getSpec().getKeeperId()).append(" role=").append(db.getSpec().getRole())
+          .append(" gen=").append(db.getGeneration()).append(" status healthy=").append(db.getStatus().getHealthy())
+          .append(" gen=").append(db.getStatus().getCurrentGeneration())));
+    } catch (RuntimeException e) {
+      b.append("\n  cluster data unreadable: ").append(e);
+    }
+    return b.toString();
   }
 
   /** The controller's bookkeeping: register keepers, acknowledge boots, copy reports into db status. */

@@ -1,6 +1,5 @@
 package io.rhizome.node.keeper;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,9 +28,9 @@ class KeeperRequestsTest {
     h.startKeeper("k0");
     h.startKeeper("k1");
     h.initNewCluster("k0", "m1", ClusterSpec.getDefaultInstance());
-    await().atMost(CONVERGE).until(() -> h.converged("k0", "m1", true));
+    h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
     h.addStandby("k1", "s1", "m1");
-    await().atMost(CONVERGE).until(() -> h.converged("k1", "s1", false));
+    h.awaitUntil(CONVERGE, () -> h.converged("k1", "s1", false));
   }
 
   @AfterEach
@@ -49,23 +48,23 @@ class KeeperRequestsTest {
   void restartAndReinitAreCarriedOut() throws Exception {
     long before = pid("k1");
     h.update(cd -> ClusterEdits.requestRestart(cd.build(), "k1", System.currentTimeMillis()).toBuilder());
-    await().atMost(CONVERGE).until(() -> h.converged("k1", "s1", false) && pid("k1") != before);
+    h.awaitUntil(CONVERGE, () -> h.converged("k1", "s1", false) && pid("k1") != before);
 
     h.execute("k0", "CREATE TABLE t (id int)");
     h.update(cd -> ClusterEdits.reinit(cd.build(), "k1", "n1").toBuilder());
-    await().atMost(CONVERGE).until(() -> h.converged("k1", "n1", false));
+    h.awaitUntil(CONVERGE, () -> h.converged("k1", "n1", false));
     assertEquals("pg_basebackup", h.keeper("k1").state().lastResyncMethod(), "copied from scratch, not rewound");
     h.execute("k0", "INSERT INTO t VALUES (1)");
-    await().atMost(CONVERGE).until(() -> "1".equals(h.queryOrNull("k1", "SELECT count(*) FROM t")));
+    h.awaitUntil(CONVERGE, () -> "1".equals(h.queryOrNull("k1", "SELECT count(*) FROM t")));
     // the master keeps a slot for the new db only
-    await().atMost(CONVERGE).until(() -> "rhizome_n1".equals(h.queryOrNull("k0",
+    h.awaitUntil(CONVERGE, () -> "rhizome_n1".equals(h.queryOrNull("k0",
         "SELECT string_agg(slot_name, ',') FROM pg_replication_slots")));
   }
 
   @Test
   void synchronousMasterRestartsBehindTheGateUntilItsStandbyIsInSync() throws Exception {
     h.changeDb("m1", s -> s.setSynchronousReplication(true).addSynchronousStandbys("s1"));
-    await().atMost(CONVERGE).until(() -> h.pgState("k0").getSynchronousStandbysInSyncList().contains("s1"));
+    h.awaitUntil(CONVERGE, () -> h.pgState("k0").getSynchronousStandbysInSyncList().contains("s1"));
     // s1, and the keeper's own lease standby (commitLease is on by default)
     assertEquals("2 (\"s1\",\"rhizome_lease\")", h.queryOrNull("k0", "SHOW synchronous_standby_names"));
     h.execute("k0", "CREATE ROLE app LOGIN PASSWORD 'app-pw'");
@@ -75,13 +74,13 @@ class KeeperRequestsTest {
     // the standby goes away; the master restarts: only the superuser and replication get in
     h.stopKeeper("k1");
     h.update(cd -> ClusterEdits.requestRestart(cd.build(), "k0", System.currentTimeMillis()).toBuilder());
-    await().atMost(CONVERGE).until(() -> h.keeper("k0").state().restartGateClosed()
+    h.awaitUntil(CONVERGE, () -> h.keeper("k0").state().restartGateClosed()
         && h.queryOrNull("k0", "SELECT 1") != null);
     assertFalse(canConnect("app", "app-pw"), "the gate keeps applications out");
 
     // the standby returns and catches up: the gate opens
     h.startKeeper("k1");
-    await().atMost(CONVERGE).until(() -> canConnect("app", "app-pw"));
+    h.awaitUntil(CONVERGE, () -> canConnect("app", "app-pw"));
     assertFalse(h.keeper("k0").state().restartGateClosed());
     assertTrue(h.pgState("k0").getSynchronousStandbysInSyncList().contains("s1")
         || h.queryOrNull("k0", "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'") != null);

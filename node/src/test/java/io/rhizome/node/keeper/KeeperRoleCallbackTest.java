@@ -1,6 +1,5 @@
 package io.rhizome.node.keeper;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.rhizome.proto.cluster.ClusterSpec;
@@ -63,16 +62,16 @@ class KeeperRoleCallbackTest {
     startWithHook("k0");
     startWithHook("k1");
     h.initNewCluster("k0", "m1", ClusterSpec.getDefaultInstance());
-    await().atMost(CONVERGE).until(() -> h.converged("k0", "m1", true));
-    await().atMost(CONVERGE).until(() -> calls("k0").equals(List.of("kt m1 master")));
+    h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
+    h.awaitUntil(CONVERGE, () -> calls("k0").equals(List.of("kt m1 master")));
 
     h.addStandby("k1", "s1", "m1");
-    await().atMost(CONVERGE).until(() -> h.converged("k1", "s1", false));
-    await().atMost(CONVERGE).until(() -> calls("k1").equals(List.of("kt s1 standby")));
+    h.awaitUntil(CONVERGE, () -> h.converged("k1", "s1", false));
+    h.awaitUntil(CONVERGE, () -> calls("k1").equals(List.of("kt s1 standby")));
 
     h.changeDb("s1", s -> s.setRole(DbRole.MASTER).setInitMode(InitMode.INIT_MODE_UNSPECIFIED).clearFollowConfig());
-    await().atMost(CONVERGE).until(() -> h.converged("k1", "s1", true));
-    await().atMost(CONVERGE).until(() -> calls("k1").equals(List.of("kt s1 standby", "kt s1 master")));
+    h.awaitUntil(CONVERGE, () -> h.converged("k1", "s1", true));
+    h.awaitUntil(CONVERGE, () -> calls("k1").equals(List.of("kt s1 standby", "kt s1 master")));
 
     // SIGTERM's path: the keeper stops PostgreSQL, and the hook hears it before the keeper exits
     h.stopKeeper("k1");

@@ -42,7 +42,7 @@ class KeeperSafetyTest {
   void primary(ClusterSpec spec) throws Exception {
     h.startKeeper("k0");
     h.initNewCluster("k0", "m1", spec);
-    await().atMost(CONVERGE).until(() -> h.converged("k0", "m1", true));
+    h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
   }
 
   boolean accepts(String sql) {
@@ -66,8 +66,8 @@ class KeeperSafetyTest {
         .map(o -> !o.reported().getRunning() && o.reported().getXlogPos() > 0).orElse(false));
 
     h.startStore();
-    await().atMost(CONVERGE).until(() -> accepts("SELECT 1") && !h.keeper("k0").state().fenced());
-    await().atMost(CONVERGE).until(() -> h.converged("k0", "m1", true));
+    h.awaitUntil(CONVERGE, () -> accepts("SELECT 1") && !h.keeper("k0").state().fenced());
+    h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
   }
 
   @Test
@@ -78,7 +78,7 @@ class KeeperSafetyTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> "on".equals(h.queryOrNull("k0", "SHOW default_transaction_read_only")));
     assertThrows(java.sql.SQLException.class, () -> h.execute("k0", "INSERT INTO t VALUES (1)"));
     h.startStore();
-    await().atMost(CONVERGE).until(() -> "off".equals(h.queryOrNull("k0", "SHOW default_transaction_read_only")));
+    h.awaitUntil(CONVERGE, () -> "off".equals(h.queryOrNull("k0", "SHOW default_transaction_read_only")));
     h.execute("k0", "INSERT INTO t VALUES (1)");
   }
 
@@ -93,9 +93,9 @@ class KeeperSafetyTest {
     h.startKeeper("k0");
     String newBoot = h.keeper("k0").bootUuid();
     assertNotEquals(oldBoot, newBoot);
-    await().atMost(CONVERGE).until(() -> h.info("k0").map(i -> i.getBootUuid().equals(newBoot)).orElse(false));
+    h.awaitUntil(CONVERGE, () -> h.info("k0").map(i -> i.getBootUuid().equals(newBoot)).orElse(false));
     assertEquals(pid, postmasterPid(), "the running PostgreSQL was adopted, not restarted");
-    await().atMost(CONVERGE).until(() -> h.pgState("k0").getLastActionReason().contains("acknowledge"));
+    h.awaitUntil(CONVERGE, () -> h.pgState("k0").getLastActionReason().contains("acknowledge"));
 
     // PostgreSQL stops while the boot is not acknowledged: the keeper must not start it
     new PgServer(KeeperHarness.binaries(), h.pgData("k0"), tmp.resolve("stop.log"))
@@ -103,8 +103,8 @@ class KeeperSafetyTest {
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !accepts("SELECT 1"));
 
     h.holdBootAcknowledgement = false;
-    await().atMost(CONVERGE).until(() -> accepts("SELECT 1"));
-    await().atMost(CONVERGE).until(() -> h.converged("k0", "m1", true));
+    h.awaitUntil(CONVERGE, () -> accepts("SELECT 1"));
+    h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
   }
 
   @Test
@@ -125,7 +125,7 @@ class KeeperSafetyTest {
     Files.delete(h.settingsFor("k0").dataDir().resolve(KeeperDataDir.DB_STATE_FILE));
     h.update(cd -> KeeperHarness.changeDb(cd, "m1", s -> s.setInitMode(io.rhizome.proto.cluster.InitMode.INIT_MODE_UNSPECIFIED)));
     h.startKeeper("k0");
-    await().atMost(CONVERGE).until(() -> h.pgState("k0").getLastError().contains("refusing to initialise over it"));
+    h.awaitUntil(CONVERGE, () -> h.pgState("k0").getLastError().contains("refusing to initialise over it"));
     assertFalse(pg.isInitialized(), "no second cluster was created");
   }
 
