@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import static io.rhizome.chaos.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -15,11 +16,8 @@ import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -108,8 +106,8 @@ final class ChaosCluster implements AutoCloseable {
     }
     this.endpoints = peers.stream().map(p -> p.host() + ":" + p.port()).collect(Collectors.joining(","));
     this.store = own(StoreClient.connect(StoreClientConfig.of(peers)));
-    Path su = secret("su", SU_PASSWORD);
-    Path repl = secret("repl", "chaos-repl");
+    Path su = SecretFiles.write(dir, "su", SU_PASSWORD);
+    Path repl = SecretFiles.write(dir, "repl", "chaos-repl");
     List<FaultRelay> toStore = List.copyOf(sentinelRelays.values());
     for (int i = 0; i < keeperCount; i++) {
       String id = "k" + i;
@@ -387,18 +385,6 @@ final class ChaosCluster implements AutoCloseable {
     }
   }
 
-  private Path secret(String name, String content) throws IOException {
-    Path f = dir.resolve(name);
-    Files.writeString(f, content + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    return f;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   /** Stops every process (frozen ones thawed first) and relay, then prints the daemons' log tails. */
   @Override

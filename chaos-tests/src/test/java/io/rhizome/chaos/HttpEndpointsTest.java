@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import static io.rhizome.chaos.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,20 +13,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.cluster.Db;
-import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
-import io.rhizome.store.StoreClientConfig;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +30,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,8 +53,8 @@ class HttpEndpointsTest {
   static final Duration CONVERGE = Duration.ofSeconds(120);
 
   @TempDir static Path tmp;
-  final List<AutoCloseable> owned = new ArrayList<>();
-  final List<SentinelProcess> sentinels = new ArrayList<>();
+  final OwnedProcesses owned = new OwnedProcesses();
+  List<SentinelProcess> sentinels;
   String endpoints;
   StoreClient store;
   ClusterKeys keys = new ClusterKeys(CLUSTER);
@@ -70,25 +66,18 @@ class HttpEndpointsTest {
   void startCluster() throws Exception {
     assumeFalse("root".equals(System.getProperty("user.name")),
         "PostgreSQL refuses to run as root; run .ci/run or mvn as an unprivileged user");
-    List<PeerAddress> peers = List.of(new PeerAddress("s1", "127.0.0.1", FailoverTest.freePort()),
-        new PeerAddress("s2", "127.0.0.1", FailoverTest.freePort()),
-        new PeerAddress("s3", "127.0.0.1", FailoverTest.freePort()));
-    for (PeerAddress p : peers) {
-      SentinelProcess s = new SentinelProcess(CLUSTER, p, peers, tmp).withHttpPort(FailoverTest.freePort());
-      owned.add(s);
-      sentinels.add(s);
-      s.start();
-    }
-    endpoints = peers.stream().map(p -> p.host() + ":" + p.port()).collect(Collectors.joining(","));
-    store = StoreClient.connect(StoreClientConfig.of(peers));
-    owned.add(store);
-    Path su = secret("su", FailoverTest.SU_PASSWORD);
-    Path repl = secret("repl", "repl-secret");
+    SentinelQuorum quorum = SentinelQuorum.start(CLUSTER, tmp, s -> s.withHttpPort(freePort()));
+    owned.add(quorum);
+    sentinels = quorum.sentinels();
+    endpoints = quorum.endpoints();
+    store = quorum.store();
+    Path su = SecretFiles.write(tmp, "su", FailoverTest.SU_PASSWORD);
+    Path repl = SecretFiles.write(tmp, "repl", "repl-secret");
     k0 = keeper("k0", su, repl);
     k1 = keeper("k1", su, repl);
     k0.start();
     k1.start();
-    proxy = new ProxyProcess(CLUSTER, "p1", tmp, endpoints, FailoverTest.freePort(), FailoverTest.freePort());
+    proxy = new ProxyProcess(CLUSTER, "p1", tmp, endpoints, freePort(), freePort());
     owned.add(proxy);
     proxy.start();
     await().atMost(CONVERGE).ignoreExceptions().until(() -> ctl("init").startsWith("initialised cluster"));
@@ -98,10 +87,7 @@ class HttpEndpointsTest {
 
   @AfterAll
   void stopAll() throws Exception {
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).close();
-    }
-    DaemonLogs.printTails(tmp);
+    owned.closeAndPrintLogs(tmp);
   }
 
   KeeperProcess master() {
@@ -317,8 +303,8 @@ class HttpEndpointsTest {
   }
 
   KeeperProcess keeper(String id, Path su, Path repl) throws Exception {
-    KeeperProcess k = new KeeperProcess(CLUSTER, id, tmp, endpoints, FailoverTest.freePort(), su, repl)
-        .withHttpPort(FailoverTest.freePort());
+    KeeperProcess k = new KeeperProcess(CLUSTER, id, tmp, endpoints, freePort(), su, repl)
+        .withHttpPort(freePort());
     owned.add(k);
     return k;
   }
@@ -331,10 +317,4 @@ class HttpEndpointsTest {
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
   }
 
-  Path secret(String name, String content) throws Exception {
-    Path f = tmp.resolve(name);
-    Files.writeString(f, content + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    return f;
-  }
 }

@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import static io.rhizome.chaos.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,11 +16,8 @@ import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +53,7 @@ class KeeperProcessTest {
     try (SentinelProcess sentinel = new SentinelProcess(CLUSTER, s1, List.of(s1), tmp);
          StoreClient store = StoreClient.connect(StoreClientConfig.of(List.of(s1)));
          KeeperProcess keeper = new KeeperProcess(CLUSTER, "k0", tmp, s1.host() + ":" + s1.port(), freePort(),
-             secret("su", SU_PASSWORD), secret("repl", REPL_PASSWORD),
+             SecretFiles.write(tmp, "su", SU_PASSWORD), SecretFiles.write(tmp, "repl", REPL_PASSWORD),
              // the most talkative level, as JSON lines: where a secret would show, and what a pipeline reads
              List.of("--log-level", "debug", "--log-format", "json"))) {
       sentinel.start();
@@ -135,16 +133,4 @@ class KeeperProcessTest {
     }
   }
 
-  Path secret(String name, String content) throws IOException {
-    Path f = tmp.resolve(name);
-    Files.writeString(f, content + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    return f;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -3,6 +3,7 @@ package io.rhizome.chaos;
 import static org.awaitility.Awaitility.await;
 
 import io.rhizome.store.StoreClient;
+import io.rhizome.store.StoreClientConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -21,10 +22,14 @@ final class LeaderKiller {
   private static final Duration RESTART_LIMIT = Duration.ofSeconds(30);
 
   private final Map<String, SentinelProcess> sentinels;
+  private final StoreClientConfig adminConfig;
   private final StoreClient admin;
 
-  LeaderKiller(Map<String, SentinelProcess> sentinels, StoreClient admin) {
+  /** {@code admin} must have been connected with {@code adminConfig}. */
+  LeaderKiller(Map<String, SentinelProcess> sentinels, StoreClientConfig adminConfig,
+      StoreClient admin) {
     this.sentinels = Map.copyOf(sentinels);
+    this.adminConfig = adminConfig;
     this.admin = admin;
   }
 
@@ -56,7 +61,18 @@ final class LeaderKiller {
     victim.start();
     await(leader + " answering after its restart").atMost(RESTART_LIMIT)
         .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> admin.status(leader).getServerId().equals(leader));
+        .until(() -> answersFreshClient(leader));
     return new Kill(leader, killedAt, deadAt, restartedAt, System.nanoTime());
+  }
+
+  /**
+   * Asked through a client of its own: the long-lived admin client's gRPC channel to the killed
+   * peer sits in reconnect backoff (1 s, x1.6, up to 120 s), so through it a sentinel that is back
+   * can look silent for many seconds (CI once waited 9.4 s, once over 30 s).
+   */
+  private boolean answersFreshClient(String peer) {
+    try (StoreClient probe = StoreClient.connect(adminConfig)) {
+      return probe.status(peer).getServerId().equals(peer);
+    }
   }
 }

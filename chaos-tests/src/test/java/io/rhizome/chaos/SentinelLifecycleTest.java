@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import static io.rhizome.chaos.LoopbackPorts.freePeer;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,9 +9,6 @@ import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
 import io.rhizome.store.StoreException;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +33,7 @@ class SentinelLifecycleTest {
 
   @Test
   void sigtermExitsZeroAndARestartedSentinelRejoinsWithItsData() throws Exception {
-    List<PeerAddress> peers = List.of(peer("s1"), peer("s2"), peer("s3"));
+    List<PeerAddress> peers = List.of(freePeer("s1"), freePeer("s2"), freePeer("s3"));
     for (PeerAddress p : peers) {
       SentinelProcess s = new SentinelProcess("life", p, peers, dir);
       sentinels.add(s);
@@ -67,7 +65,7 @@ class SentinelLifecycleTest {
    */
   @Test
   void sigtermOfTheLeaderFailsNoClientCall() throws Exception {
-    List<PeerAddress> peers = List.of(peer("s1"), peer("s2"), peer("s3"));
+    List<PeerAddress> peers = List.of(freePeer("s1"), freePeer("s2"), freePeer("s3"));
     for (PeerAddress p : peers) {
       SentinelProcess s = new SentinelProcess("handover", p, peers, dir);
       sentinels.add(s);
@@ -113,12 +111,6 @@ class SentinelLifecycleTest {
       assertEquals(List.of(), failures, "client calls failed while the leader stopped");
       assertTrue(Files.readString(leaderProcess.log()).contains("handed leadership to"),
           "the stopping leader hands over first");
-    }
-  }
-
-  private static PeerAddress peer(String id) throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return new PeerAddress(id, "127.0.0.1", s.getLocalPort());
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import static io.rhizome.chaos.LoopbackPorts.freePeer;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,11 +10,8 @@ import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
 import io.rhizome.store.StoreException;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +55,7 @@ class SentinelReplacementTest {
 
   @Test
   void deadSentinelIsReplacedWithTheCliWhileWritesContinue() throws Exception {
-    List<PeerAddress> initial = List.of(peer("s1"), peer("s2"), peer("s3"));
+    List<PeerAddress> initial = List.of(freePeer("s1"), freePeer("s2"), freePeer("s3"));
     for (PeerAddress p : initial) {
       SentinelProcess s = new SentinelProcess("replace", p, initial, dir);
       sentinels.add(s);
@@ -88,7 +86,7 @@ class SentinelReplacementTest {
       Cli removed = ctl(initial, "sentinel", "remove", "s3");
       assertEquals(0, removed.exit(), removed.err());
 
-      PeerAddress s4 = peer("s4");
+      PeerAddress s4 = freePeer("s4");
       List<PeerAddress> next = List.of(initial.get(0), initial.get(1), s4);
       SentinelProcess joining = new SentinelProcess("replace", s4, next, dir);
       sentinels.add(joining);
@@ -132,11 +130,5 @@ class SentinelReplacementTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static PeerAddress peer(String id) throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return new PeerAddress(id, "127.0.0.1", s.getLocalPort());
-    }
   }
 }

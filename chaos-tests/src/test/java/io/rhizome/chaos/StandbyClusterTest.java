@@ -2,7 +2,7 @@ package io.rhizome.chaos;
 
 import static io.rhizome.chaos.FailoverTest.SU_PASSWORD;
 import static io.rhizome.chaos.FailoverTest.clusterData;
-import static io.rhizome.chaos.FailoverTest.freePort;
+import static io.rhizome.chaos.LoopbackPorts.freePort;
 import static io.rhizome.chaos.FailoverTest.queryOrNull;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,21 +16,15 @@ import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.proto.cluster.FollowConfig;
-import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
-import io.rhizome.store.StoreClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,14 +41,11 @@ class StandbyClusterTest {
   static final Duration PG_TIMEOUT = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
-  final List<AutoCloseable> owned = new ArrayList<>();
+  final OwnedProcesses owned = new OwnedProcesses();
 
   @AfterEach
   void stopAll() throws Exception {
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).close();
-    }
-    DaemonLogs.printTails(tmp);
+    owned.closeAndPrintLogs(tmp);
   }
 
   @Test
@@ -68,19 +59,13 @@ class StandbyClusterTest {
     sql(externalPort, "CREATE TABLE t (id int PRIMARY KEY)");
     sql(externalPort, "INSERT INTO t SELECT generate_series(1, 100)");
 
-    List<PeerAddress> peers = List.of(new PeerAddress("s1", "127.0.0.1", freePort()),
-        new PeerAddress("s2", "127.0.0.1", freePort()), new PeerAddress("s3", "127.0.0.1", freePort()));
-    for (PeerAddress p : peers) {
-      SentinelProcess s = new SentinelProcess(CLUSTER, p, peers, tmp);
-      owned.add(s);
-      s.start();
-    }
-    String endpoints = peers.stream().map(p -> p.host() + ":" + p.port()).collect(Collectors.joining(","));
-    StoreClient store = StoreClient.connect(StoreClientConfig.of(peers));
-    owned.add(store);
+    SentinelQuorum quorum = SentinelQuorum.start(CLUSTER, tmp);
+    owned.add(quorum);
+    String endpoints = quorum.endpoints();
+    StoreClient store = quorum.store();
     ClusterKeys keys = new ClusterKeys(CLUSTER);
-    Path su = secret("su", SU_PASSWORD);
-    Path repl = secret("repl", "repl-secret");
+    Path su = SecretFiles.write(tmp, "su", SU_PASSWORD);
+    Path repl = SecretFiles.write(tmp, "repl", "repl-secret");
     KeeperProcess k0 = new KeeperProcess(CLUSTER, "k0", tmp, endpoints, freePort(), su, repl);
     KeeperProcess k1 = new KeeperProcess(CLUSTER, "k1", tmp, endpoints, freePort(), su, repl);
     owned.add(k0);
@@ -132,7 +117,7 @@ class StandbyClusterTest {
     Path dir = Files.createDirectories(tmp.resolve("external"));
     PgServer pg = new PgServer(PgBinaries.locate(Optional.empty(), Path.of("/usr/lib/postgresql")),
         dir.resolve("data"), dir.resolve("postgres.log"));
-    pg.initdb("postgres", secret("external-su", SU_PASSWORD), null, null, PG_TIMEOUT);
+    pg.initdb("postgres", SecretFiles.write(tmp, "external-su", SU_PASSWORD), null, null, PG_TIMEOUT);
     Files.writeString(pg.pgdata().resolve("postgresql.auto.conf"), "listen_addresses = '127.0.0.1'\nport = " + port
         + "\nunix_socket_directories = '" + dir + "'\nfsync = off\n");
     pg.start(PG_TIMEOUT);
@@ -154,10 +139,4 @@ class StandbyClusterTest {
     }
   }
 
-  private Path secret(String name, String content) throws Exception {
-    Path f = tmp.resolve(name);
-    Files.writeString(f, content + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    return f;
-  }
 }

@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import static io.rhizome.chaos.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +12,6 @@ import io.rhizome.chaos.linearizability.Operation;
 import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +72,8 @@ class StoreLinearizabilityUnderLeaderKillTest {
       sentinels.put(p.id(), s);
       s.start();
     }
-    LeaderKiller killer = new LeaderKiller(sentinels, client(peers, ADMIN_TIMEOUT));
+    StoreClientConfig admin = StoreClientConfig.of(peers).withRequestTimeout(ADMIN_TIMEOUT);
+    LeaderKiller killer = new LeaderKiller(sentinels, admin, client(admin));
     System.out.println("first leader " + killer.awaitLeader() + "; sentinel logs in " + dir);
 
     History history = new History();
@@ -141,7 +139,11 @@ class StoreLinearizabilityUnderLeaderKillTest {
   }
 
   private StoreClient client(List<PeerAddress> peers, Duration requestTimeout) {
-    StoreClient c = StoreClient.connect(StoreClientConfig.of(peers).withRequestTimeout(requestTimeout));
+    return client(StoreClientConfig.of(peers).withRequestTimeout(requestTimeout));
+  }
+
+  private StoreClient client(StoreClientConfig config) {
+    StoreClient c = StoreClient.connect(config);
     clients.add(c);
     return c;
   }
@@ -178,13 +180,5 @@ class StoreLinearizabilityUnderLeaderKillTest {
 
   private static double seconds(long nanos) {
     return nanos / 1e9;
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -3,7 +3,7 @@ package io.rhizome.chaos;
 import static io.rhizome.chaos.FailoverTest.SU_PASSWORD;
 import static io.rhizome.chaos.FailoverTest.clusterData;
 import static io.rhizome.chaos.FailoverTest.execute;
-import static io.rhizome.chaos.FailoverTest.freePort;
+import static io.rhizome.chaos.LoopbackPorts.freePort;
 import static io.rhizome.chaos.FailoverTest.queryOrNull;
 import static io.rhizome.chaos.FailoverTest.routedMaster;
 import static org.awaitility.Awaitility.await;
@@ -16,12 +16,8 @@ import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.Db;
 import io.rhizome.proto.cluster.DbRole;
-import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
-import io.rhizome.store.StoreClientConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,33 +38,24 @@ class ThreeKeepersTest {
   static final Duration CONVERGE = Duration.ofSeconds(120);
 
   @TempDir Path tmp;
-  final List<AutoCloseable> owned = new ArrayList<>();
+  final OwnedProcesses owned = new OwnedProcesses();
 
   @AfterEach
   void stopAll() throws Exception {
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).close();
-    }
-    DaemonLogs.printTails(tmp);
+    owned.closeAndPrintLogs(tmp);
   }
 
   @Test
   void bothStandbysReplicateOneIsPromotedTheOtherFollowsIt() throws Exception {
     assumeFalse("root".equals(System.getProperty("user.name")),
         "PostgreSQL refuses to run as root; run .ci/run or mvn as an unprivileged user");
-    List<PeerAddress> peers = List.of(new PeerAddress("s1", "127.0.0.1", freePort()),
-        new PeerAddress("s2", "127.0.0.1", freePort()), new PeerAddress("s3", "127.0.0.1", freePort()));
-    for (PeerAddress p : peers) {
-      SentinelProcess s = new SentinelProcess(CLUSTER, p, peers, tmp);
-      owned.add(s);
-      s.start();
-    }
-    String endpoints = peers.stream().map(p -> p.host() + ":" + p.port()).collect(Collectors.joining(","));
-    StoreClient store = StoreClient.connect(StoreClientConfig.of(peers));
-    owned.add(store);
+    SentinelQuorum quorum = SentinelQuorum.start(CLUSTER, tmp);
+    owned.add(quorum);
+    String endpoints = quorum.endpoints();
+    StoreClient store = quorum.store();
     ClusterKeys keys = new ClusterKeys(CLUSTER);
-    Path su = secret("su", SU_PASSWORD);
-    Path repl = secret("repl", "repl-secret");
+    Path su = SecretFiles.write(tmp, "su", SU_PASSWORD);
+    Path repl = SecretFiles.write(tmp, "repl", "repl-secret");
     List<KeeperProcess> keepers = new ArrayList<>();
     for (String id : List.of("k0", "k1", "k2")) {
       KeeperProcess k = new KeeperProcess(CLUSTER, id, tmp, endpoints, freePort(), su, repl);
@@ -132,10 +119,4 @@ class ThreeKeepersTest {
         .orElseThrow();
   }
 
-  private Path secret(String name, String content) throws Exception {
-    Path f = tmp.resolve(name);
-    Files.writeString(f, content + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    return f;
-  }
 }
