@@ -1,5 +1,7 @@
 package io.rhizome.bench;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
+
 import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.Db;
@@ -53,7 +55,7 @@ public final class CommitLeaseBench {
       String endpoints = sentinels.peers().stream().map(PeerAddress::address).collect(Collectors.joining(","));
       Path su = FailoverBench.secret(dir, "su.pw", FailoverBench.SU_PASSWORD);
       Path repl = FailoverBench.secret(dir, "repl.pw", "bench-repl");
-      int pgPort = SentinelProcesses.freePort();
+      int pgPort = freePort();
       daemons.keeper("k0", endpoints, pgPort, su, repl);
       try (StoreClient store = StoreClient.connect(StoreClientConfig.of(sentinels.peers()))) {
         ClusterKeys keys = new ClusterKeys(FailoverBench.CLUSTER);

@@ -1,5 +1,7 @@
 package io.rhizome.bench;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
+
 import io.rhizome.cli.Main;
 import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.cluster.ClusterData;
@@ -57,11 +59,11 @@ public final class FailoverBench {
       String endpoints = sentinels.peers().stream().map(PeerAddress::address).collect(Collectors.joining(","));
       Path su = secret(dir, "su.pw", SU_PASSWORD);
       Path repl = secret(dir, "repl.pw", "bench-repl");
-      int[] pgPorts = {SentinelProcesses.freePort(), SentinelProcesses.freePort()};
+      int[] pgPorts = {freePort(), freePort()};
       for (int i = 0; i < 2; i++) {
         daemons.keeper("k" + i, endpoints, pgPorts[i], su, repl);
       }
-      int proxyPort = SentinelProcesses.freePort();
+      int proxyPort = freePort();
       daemons.proxy(endpoints, proxyPort);
       try (StoreClient store = StoreClient.connect(StoreClientConfig.of(sentinels.peers()))) {
         ClusterKeys keys = new ClusterKeys(CLUSTER);

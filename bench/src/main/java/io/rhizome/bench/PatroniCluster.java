@@ -1,5 +1,7 @@
 package io.rhizome.bench;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,11 +27,11 @@ final class PatroniCluster implements AutoCloseable {
   private final Path dir;
   private final Timing timing;
   private final Path pgBin;
-  private final int etcdPort = SentinelProcesses.freePort();
-  private final int etcdPeerPort = SentinelProcesses.freePort();
-  final int haproxyPort = SentinelProcesses.freePort();
-  private final int[] pgPorts = {SentinelProcesses.freePort(), SentinelProcesses.freePort()};
-  private final int[] restPorts = {SentinelProcesses.freePort(), SentinelProcesses.freePort()};
+  private final int etcdPort = freePort();
+  private final int etcdPeerPort = freePort();
+  final int haproxyPort = freePort();
+  private final int[] pgPorts = {freePort(), freePort()};
+  private final int[] restPorts = {freePort(), freePort()};
   private final Process[] patroni = new Process[2];
   private final List<Process> others = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();

@@ -1,8 +1,9 @@
 package io.rhizome.bench;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
+
 import io.rhizome.store.PeerAddress;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,12 +76,6 @@ final class SentinelProcesses implements AutoCloseable {
 
   List<String> runningIds() {
     return new ArrayList<>(running.keySet());
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   @Override

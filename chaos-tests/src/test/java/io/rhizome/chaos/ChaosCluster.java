@@ -1,6 +1,6 @@
 package io.rhizome.chaos;
 
-import static io.rhizome.chaos.LoopbackPorts.freePort;
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -185,6 +185,7 @@ final class ChaosCluster implements AutoCloseable {
       await("rhizomectl init").atMost(CONVERGE).ignoreExceptions()
           .until(() -> c.ctl("init", "--file", spec.toString()).startsWith("initialised cluster"));
       c.awaitSteady(CONVERGE);
+      c.awaitRoutedThroughProxy(CONVERGE);
       return c;
     } catch (Exception | Error e) {
       c.close();
@@ -286,6 +287,23 @@ final class ChaosCluster implements AutoCloseable {
         .ignoreExceptions().until(this::steady);
   }
 
+  /**
+   * A client gets through the relay and the proxy to the master: the store saying where to route
+   * is not enough if the proxy cannot (a proxy that died at start fails this at once, by name).
+   */
+  void awaitRoutedThroughProxy(Duration limit) {
+    await("a session through the proxy").atMost(limit).pollInterval(Duration.ofMillis(200)).until(() -> {
+      if (!proxy.isAlive()) {
+        throw new IllegalStateException("the proxy exited; its log: " + proxy.log());
+      }
+      try (Connection c = connect(clientPort()); Statement st = c.createStatement()) {
+        return queryString(st, "SELECT pg_is_in_recovery()").equals("f");
+      } catch (SQLException e) {
+        return false;
+      }
+    });
+  }
+
   /** Waits for the routed master to be on {@code keeperId}. */
   void awaitMasterOn(String keeperId, Duration limit) {
     await("master on " + keeperId).atMost(limit).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
@@ -384,7 +402,6 @@ final class ChaosCluster implements AutoCloseable {
       return rs.next() ? rs.getString(1) : null;
     }
   }
-
 
   /** Stops every process (frozen ones thawed first) and relay, then prints the daemons' log tails. */
   @Override

@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import io.rhizome.testsupport.LoopbackPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -69,9 +70,14 @@ final class FaultRelay implements AutoCloseable {
     this.port = listener.getLocalPort();
   }
 
-  /** A relay on a free loopback port to {@code target}, passing everything. */
+  /**
+   * A relay on a free loopback port to {@code target}, passing everything. The port is one of
+   * {@link LoopbackPorts}', not a port-0 bind: a relay told to refuse closes its listener and
+   * binds the same port again later, and in the kernel's ephemeral range someone else's port-0
+   * bind could take it meanwhile.
+   */
   static FaultRelay start(String name, InetSocketAddress target) throws IOException {
-    FaultRelay relay = new FaultRelay(name, target, bind(0));
+    FaultRelay relay = new FaultRelay(name, target, bind(LoopbackPorts.freePort()));
     relay.acceptOn(relay.listener);
     return relay;
   }

@@ -1,6 +1,6 @@
 package io.rhizome.chaos;
 
-import static io.rhizome.chaos.LoopbackPorts.freePeer;
+import static io.rhizome.chaos.FreePeers.freePeer;
 
 import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;

@@ -2,7 +2,7 @@ package io.rhizome.chaos;
 
 import static io.rhizome.chaos.FailoverTest.SU_PASSWORD;
 import static io.rhizome.chaos.FailoverTest.clusterData;
-import static io.rhizome.chaos.LoopbackPorts.freePort;
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static io.rhizome.chaos.FailoverTest.queryOrNull;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,6 @@
 package io.rhizome.chaos;
 
-import static io.rhizome.chaos.LoopbackPorts.freePort;
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

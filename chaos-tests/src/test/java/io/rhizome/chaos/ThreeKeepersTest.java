@@ -3,7 +3,7 @@ package io.rhizome.chaos;
 import static io.rhizome.chaos.FailoverTest.SU_PASSWORD;
 import static io.rhizome.chaos.FailoverTest.clusterData;
 import static io.rhizome.chaos.FailoverTest.execute;
-import static io.rhizome.chaos.LoopbackPorts.freePort;
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static io.rhizome.chaos.FailoverTest.queryOrNull;
 import static io.rhizome.chaos.FailoverTest.routedMaster;
 import static org.awaitility.Awaitility.await;

@@ -1,5 +1,6 @@
 package io.rhizome.cli;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -147,12 +148,6 @@ class KeeperBadInputTest {
           + " (already in use)", o.err());
     }
     assertFalse(Files.exists(tmp.resolve("k1")), "nothing written");
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   @Test

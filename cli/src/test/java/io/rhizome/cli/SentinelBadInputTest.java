@@ -1,5 +1,6 @@
 package io.rhizome.cli;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,9 +180,4 @@ class SentinelBadInputTest {
     assertTrue(o.err().contains("'s4' is not ID=HOST:PORT"), o.err());
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

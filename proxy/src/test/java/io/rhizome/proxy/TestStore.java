@@ -1,5 +1,7 @@
 package io.rhizome.proxy;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
+
 import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.ProxyInfo;
@@ -9,10 +11,8 @@ import io.rhizome.store.StoreClientConfig;
 import io.rhizome.store.StoreServer;
 import io.rhizome.store.StoreServerConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,14 +35,6 @@ final class TestStore implements AutoCloseable {
     start();
     this.client = StoreClient.connect(StoreClientConfig.of(List.of(peer))
         .withRequestTimeout(Duration.ofSeconds(10)));
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   void start() throws IOException {

@@ -1,5 +1,6 @@
 package io.rhizome.proxy;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
@@ -33,7 +34,7 @@ final class ThrowawayPostgres implements AutoCloseable {
   }
 
   static ThrowawayPostgres start(Path dir) throws IOException, InterruptedException {
-    ThrowawayPostgres pg = new ThrowawayPostgres(dir, TestStore.freePort());
+    ThrowawayPostgres pg = new ThrowawayPostgres(dir, freePort());
     Files.createDirectories(dir.resolve("sock"));
     run(List.of(BIN.resolve("initdb").toString(), "-D", pg.data().toString(), "-U", "postgres",
         "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"), dir.resolve("initdb.log"));

@@ -1,8 +1,8 @@
 package io.rhizome.store;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,14 +26,6 @@ final class LocalStore implements AutoCloseable {
     }
     for (PeerAddress p : peers) {
       start(p.id());
-    }
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.rhizome.store;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static io.rhizome.store.StoreTestSupport.awaitCaughtUp;
 import static io.rhizome.store.StoreTestSupport.awaitLeader;
 import static io.rhizome.store.StoreTestSupport.bytes;
@@ -53,7 +54,7 @@ class MembershipTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> writer.acked.size() >= 150);
 
         store.stop(replaced);
-        PeerAddress s4 = new PeerAddress("s4", "127.0.0.1", LocalStore.freePort());
+        PeerAddress s4 = new PeerAddress("s4", "127.0.0.1", freePort());
         store.startJoining(s4);
         List<PeerAddress> members = new ArrayList<>(store.peers().stream()
             .filter(p -> !p.id().equals(replaced)).toList());

@@ -1,5 +1,6 @@
 package io.rhizome.store;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static io.rhizome.store.StoreTestSupport.awaitCaughtUp;
 import static io.rhizome.store.StoreTestSupport.bytes;
 import static org.awaitility.Awaitility.await;
@@ -100,7 +101,7 @@ class TlsTest {
 
     TlsStore(Path root, TlsFiles tls) throws IOException {
       for (int i = 1; i <= 3; i++) {
-        peers.add(new PeerAddress("s" + i, "127.0.0.1", LocalStore.freePort()));
+        peers.add(new PeerAddress("s" + i, "127.0.0.1", freePort()));
       }
       try {
         for (PeerAddress p : peers) {

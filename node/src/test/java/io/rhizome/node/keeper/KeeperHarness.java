@@ -1,5 +1,6 @@
 package io.rhizome.node.keeper;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -28,8 +29,6 @@ import io.rhizome.store.StoreServer;
 import io.rhizome.store.StoreServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -95,14 +94,6 @@ final class KeeperHarness implements AutoCloseable {
 
   void stopStore() throws IOException {
     server.close();
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   KeeperSettings settingsFor(String id) throws IOException {

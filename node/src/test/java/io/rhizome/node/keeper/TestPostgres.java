@@ -1,11 +1,10 @@
 package io.rhizome.node.keeper;
 
+import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -136,11 +135,4 @@ final class TestPostgres {
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }
