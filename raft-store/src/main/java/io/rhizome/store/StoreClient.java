@@ -34,7 +34,10 @@ import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.ReadException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
@@ -53,6 +56,10 @@ public final class StoreClient implements AutoCloseable {
   private static final Duration READ_RETRY_SLEEP = Duration.ofMillis(100);
   private static final Duration WATCH_ANSWER_MARGIN = Duration.ofMillis(1500);
   private static final Duration WRITE_RETRY_SLEEP = Duration.ofMillis(50);
+  /** The pause before asking another peer, after one said it cannot serve reads now. */
+  private static final Duration ELSEWHERE_SLEEP = Duration.ofMillis(10);
+  /** How long a read sent to a chosen peer may take: one that does not answer is given up on. */
+  private static final Duration ELSEWHERE_ATTEMPT = Duration.ofMillis(1000);
 
   private final StoreClientConfig config;
   private final RaftClient client;
@@ -100,11 +107,19 @@ public final class StoreClient implements AutoCloseable {
     RaftProperties p = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(attempt));
     RetryPolicy retry = RetryPolicies.retryForeverWithSleep(RETRY_SLEEP);
+    // A peer that cannot serve reads now says so, and Ratis would ask that same peer again until
+    // the budget is spent: hand that answer back at once, and the caller asks another peer.
+    RetryPolicy reads = ExceptionDependentRetry.newBuilder()
+        .setExceptionToPolicy(ReadIndexException.class, RetryPolicies.noRetry())
+        .setExceptionToPolicy(ReadException.class, RetryPolicies.noRetry())
+        .setDefaultPolicy(retry)
+        .build();
     RequestTypeDependentRetryPolicy.Builder policy = RequestTypeDependentRetryPolicy.newBuilder();
     // the default policy retries forever without sleeping: bound every request type
     for (TypeCase type : new TypeCase[] {TypeCase.WRITE, TypeCase.READ, TypeCase.STALEREAD,
         TypeCase.WATCH, TypeCase.MESSAGESTREAM, TypeCase.DATASTREAM, TypeCase.FORWARD}) {
-      policy.setRetryPolicy(type, retry).setTimeout(type, ms(budget));
+      policy.setRetryPolicy(type, type == TypeCase.READ || type == TypeCase.STALEREAD ? reads : retry)
+          .setTimeout(type, ms(budget));
     }
     return RaftClient.newBuilder()
         .setRaftGroup(StoreGroup.of(config.endpoints()))
@@ -147,23 +162,26 @@ public final class StoreClient implements AutoCloseable {
         ? StoreTuning.MAX_WATCH_TIMEOUT : timeout;
     long waitEnd = System.nanoTime() + wait.toNanos();
     long deadline = waitEnd + config.requestTimeout().toNanos();
+    RaftPeerId elsewhere = null;
     while (true) {
       long waitLeft = Math.max(0, waitEnd - System.nanoTime());
       QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
           .setPrefix(prefix).setAfterRevision(afterRevision)
           .setTimeoutMillis(TimeUnit.NANOSECONDS.toMillis(waitLeft))).build();
-      CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q));
+      RaftPeerId asked = elsewhere != null ? elsewhere : watchClient.getLeaderId();
+      CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q), elsewhere);
       // The server answers by waitLeft; no answer well after that means the request was lost on
       // the way (seen when it reached a follower while the old leader was stopping): send it
       // again. A watch is a read, so a second copy is harmless.
       long answerBy = Math.min(waitLeft + WATCH_ANSWER_MARGIN.toNanos(), deadline - System.nanoTime());
       try {
-        return parseQuery(await(f, Duration.ofNanos(Math.max(answerBy, 0)))).getWatch();
+        return parseQuery(checked(await(f, Duration.ofNanos(Math.max(answerBy, 0))))).getWatch();
       } catch (NoQuorumException e) {
         if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
           throw e;
         }
-        sleep(READ_RETRY_SLEEP);
+        elsewhere = peerAfterOneThatCannotRead(asked, e, elsewhere != null);
+        sleep(elsewhere == null ? READ_RETRY_SLEEP : ELSEWHERE_SLEEP);
       }
     }
   }
@@ -350,23 +368,59 @@ public final class StoreClient implements AutoCloseable {
 
   private QueryReply queryWithRetries(QueryRequest request, RaftPeerId server) {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    RaftPeerId elsewhere = null;
     while (true) {
+      RaftPeerId asked = server != null ? server : elsewhere != null ? elsewhere : client.getLeaderId();
+      StoreException failure;
       try {
-        return parseQuery(checked(client.io().sendReadOnly(Messages.of(request), server)));
+        RaftClientReply reply = elsewhere == null
+            ? client.io().sendReadOnly(Messages.of(request), server)
+            // bounded here: Ratis would keep asking a chosen peer that does not answer
+            : await(client.async().sendReadOnlyUnordered(Messages.of(request), elsewhere), Duration.ofNanos(
+                Math.max(0, Math.min(ELSEWHERE_ATTEMPT.toNanos(), deadline - System.nanoTime()))));
+        return parseQuery(checked(reply));
       } catch (IOException e) {
-        StoreException failure = translate(e);
-        if (!(failure instanceof NoQuorumException)
-            || deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
-          throw failure;
-        }
-        sleep(READ_RETRY_SLEEP);
+        failure = translate(e);
       } catch (NoQuorumException e) {
-        if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
-          throw e;
-        }
-        sleep(READ_RETRY_SLEEP);
+        failure = e;
+      }
+      if (!(failure instanceof NoQuorumException) || deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
+        throw failure;
+      }
+      elsewhere = server != null ? null : peerAfterOneThatCannotRead(asked, failure, elsewhere != null);
+      sleep(elsewhere == null ? READ_RETRY_SLEEP : ELSEWHERE_SLEEP);
+    }
+  }
+
+  /**
+   * The peer to read from next when {@code asked} failed because it cannot serve reads now: it
+   * knows no leader (it restarted, or is cut off from the others) or is installing a snapshot.
+   * Ratis's client does not move on by itself, since that answer is not "not the leader": a new
+   * client starts at the first endpoint and would ask it again and again until its request timed
+   * out, while the others serve reads. Any peer serves a linearizable read, so the next one in the
+   * endpoint list is asked, and the one after it if that fails too ({@code rotating}). Null for
+   * any other failure of the peer Ratis chose: it chooses again then.
+   */
+  private RaftPeerId peerAfterOneThatCannotRead(RaftPeerId asked, Throwable failure, boolean rotating) {
+    if (asked == null || !rotating && !cannotServeReads(failure)) {
+      return null;
+    }
+    List<PeerAddress> peers = config.endpoints();
+    for (int i = 0; i < peers.size(); i++) {
+      if (peers.get(i).id().equals(asked.toString())) {
+        return RaftPeerId.valueOf(peers.get((i + 1) % peers.size()).id());
       }
     }
+    return null;
+  }
+
+  private static boolean cannotServeReads(Throwable failure) {
+    for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof ReadIndexException || e instanceof ReadException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void sleep(Duration d) {
@@ -378,13 +432,10 @@ public final class StoreClient implements AutoCloseable {
     }
   }
 
+  /** The reply, successful or not, within {@code limit}; no reply in time is {@link NoQuorumException}. */
   private RaftClientReply await(CompletableFuture<RaftClientReply> f, Duration limit) {
     try {
-      RaftClientReply reply = f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-      if (!reply.isSuccess()) {
-        throw translate(reply.getException());
-      }
-      return reply;
+      return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw translate(e.getCause());
     } catch (TimeoutException e) {

@@ -111,6 +111,13 @@ public final class StoreServer implements AutoCloseable {
     return info != null && info.isLeader() && info.isLeaderReady();
   }
 
+  /** The leader this peer knows of, if any (none while it is cut off, restarting or electing). */
+  public java.util.Optional<String> leaderId() {
+    DivisionInfo info = info();
+    return info == null || info.getLeaderId() == null ? java.util.Optional.empty()
+        : java.util.Optional.of(info.getLeaderId().toString());
+  }
+
   public long currentTerm() {
     DivisionInfo info = info();
     return info == null ? -1 : info.getCurrentTerm();
