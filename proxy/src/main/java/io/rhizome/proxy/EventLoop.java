@@ -131,6 +131,7 @@ final class EventLoop implements Runnable {
       }
     } catch (IOException | RuntimeException e) {
       LOG.error("event loop {} failed: {}", thread.getName(), e.toString(), e);
+      engine.loopFailed(thread.getName(), e);
     } finally {
       for (Pipe p : new ArrayList<>(pipes)) {
         close(p, false);

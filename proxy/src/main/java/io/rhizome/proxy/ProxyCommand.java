@@ -98,8 +98,15 @@ public final class ProxyCommand implements Callable<Integer> {
       throw new RefusedException(e.getMessage(), e);
     }
     try (proxy) {
-      String signal = Signals.awaitTermination();
-      LOG.info("received {}: stopping proxy id={} (closing every connection)", signal, settings.proxyId());
+      Optional<String> signal = Signals.awaitTerminationOr(proxy.engine().failure());
+      if (signal.isEmpty()) {
+        // a proxy that can no longer forward must not linger refusing everyone: exit, and let the
+        // service manager start a fresh one
+        LOG.error("stopping proxy id={} with exit status 1: {}", settings.proxyId(),
+            proxy.engine().failure().handle((v, e) -> e == null ? "" : e.getMessage()).join());
+        return 1;
+      }
+      LOG.info("received {}: stopping proxy id={} (closing every connection)", signal.get(), settings.proxyId());
     }
     return 0;
   }

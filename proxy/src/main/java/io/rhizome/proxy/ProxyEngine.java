@@ -36,6 +36,8 @@ public final class ProxyEngine implements AutoCloseable {
   /** Closed between two transactions during a planned switchover, before the drain deadline. */
   final AtomicLong drained = new AtomicLong();
   private volatile boolean closed;
+  /** Completed (exceptionally) when an event loop died of an unexpected error. */
+  private final CompletableFuture<Void> failure = new CompletableFuture<>();
 
   /** A route with its backends' addresses resolved off the event loops. */
   record Snapshot(Route route, Map<Backend, InetSocketAddress> addresses) {
@@ -139,7 +141,30 @@ public final class ProxyEngine implements AutoCloseable {
       loop.submit(() -> loop.reroute(s, done));
       parts.add(done);
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    // a dead loop never runs its part: fail instead of leaving the caller waiting for ever
+    return CompletableFuture.anyOf(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), failure)
+        .thenApply(x -> null);
+  }
+
+  /**
+   * Completes exceptionally, with the cause, when an event loop died of an unexpected error: its
+   * connections are closed and it accepts and reroutes nothing more, so the proxy must be
+   * restarted. Never completes normally.
+   */
+  public CompletableFuture<Void> failure() {
+    return failure;
+  }
+
+  /** Called by a loop whose thread ends on an error rather than a {@link #close()}. */
+  void loopFailed(String loop, Throwable cause) {
+    if (!closed) {
+      failure.completeExceptionally(new IllegalStateException("event loop " + loop + " failed: " + cause, cause));
+    }
+  }
+
+  /** The loops, for tests that need to reach one. */
+  List<EventLoop> loops() {
+    return loops;
   }
 
   public Route route() {

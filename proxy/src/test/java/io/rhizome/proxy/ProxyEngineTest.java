@@ -109,6 +109,24 @@ class ProxyEngineTest {
   }
 
   @Test
+  void aLoopThatDiesFailsTheEngineAndEveryLaterRouteInsteadOfHangingIt() throws Exception {
+    start();
+    apply(forward(a.backend("a")));
+    assertFalse(engine.failure().isDone());
+    engine.loops().get(0).submit(() -> {
+      throw new IllegalStateException("injected loop failure");
+    });
+    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> engine.failure().get(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("proxy-loop-0")
+        && e.getCause().getMessage().contains("injected loop failure"), e.getCause().getMessage());
+    // the dead loop never acknowledges a route: applying one fails rather than waiting for ever
+    java.util.concurrent.ExecutionException applied = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> engine.apply(forward(b.backend("b"))).get(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertTrue(applied.getCause().getMessage().contains("injected loop failure"), applied.getCause().getMessage());
+  }
+
+  @Test
   void beforeAnyRouteConnectionsAreRefused() throws Exception {
     start();
     // a refused connection is reset at once: during connect or at the first read
