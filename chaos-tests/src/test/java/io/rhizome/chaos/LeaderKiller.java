@@ -59,10 +59,33 @@ final class LeaderKiller {
         });
     long restartedAt = System.nanoTime();
     victim.start();
-    await(leader + " answering after its restart").atMost(RESTART_LIMIT)
-        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> answersFreshClient(leader));
+    try {
+      await(leader + " answering after its restart").atMost(RESTART_LIMIT)
+          .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+          .until(() -> answersFreshClient(leader));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      System.out.println(leader + " did not answer within " + RESTART_LIMIT.toSeconds() + " s of its restart; "
+          + "each sentinel's own view: " + views());
+      throw e;
+    }
     return new Kill(leader, killedAt, deadAt, restartedAt, System.nanoTime());
+  }
+
+  /** Each sentinel's term, leader, commit and applied index as it says itself, or why it did not answer. */
+  private String views() {
+    StringBuilder out = new StringBuilder();
+    try (StoreClient probe = StoreClient.connect(adminConfig)) {
+      for (String id : new java.util.TreeSet<>(sentinels.keySet())) {
+        try {
+          var st = probe.status(id);
+          out.append(String.format("%s: term %d, leader %s, commit %d, applied %d; ", id, st.getTerm(),
+              st.getLeaderId(), st.getCommitIndex(), st.getAppliedIndex()));
+        } catch (RuntimeException e) {
+          out.append(id).append(": ").append(e.getMessage()).append("; ");
+        }
+      }
+    }
+    return out.toString();
   }
 
   /**

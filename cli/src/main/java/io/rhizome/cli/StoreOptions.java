@@ -36,7 +36,10 @@ final class StoreOptions {
       StoreClientConfig config = StoreClientConfig.of(
               PeerAddress.parseEndpoints(storeEndpoints, "--store-endpoints"))
           .withRequestTimeout(DurationText.parse(storeTimeout, "--store-timeout"))
-          .withTls(tls.files());
+          .withTls(tls.files())
+          // a command makes a few requests: it must not spend its timeout on a sentinel that
+          // has just restarted and knows no leader yet while the others answer
+          .withReadsMovingPastLeaderlessPeers();
       return StoreClient.connect(config);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

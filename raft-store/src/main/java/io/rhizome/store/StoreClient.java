@@ -64,6 +64,8 @@ public final class StoreClient implements AutoCloseable {
   private final StoreClientConfig config;
   private final RaftClient client;
   private final RaftClient watchClient;
+  private final ReadDetour readDetour = new ReadDetour();
+  private final ReadDetour watchDetour = new ReadDetour();
   private final java.util.concurrent.ExecutorService asyncWrites =
       java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "store-client-async");
@@ -118,7 +120,8 @@ public final class StoreClient implements AutoCloseable {
     // the default policy retries forever without sleeping: bound every request type
     for (TypeCase type : new TypeCase[] {TypeCase.WRITE, TypeCase.READ, TypeCase.STALEREAD,
         TypeCase.WATCH, TypeCase.MESSAGESTREAM, TypeCase.DATASTREAM, TypeCase.FORWARD}) {
-      policy.setRetryPolicy(type, type == TypeCase.READ || type == TypeCase.STALEREAD ? reads : retry)
+      boolean read = type == TypeCase.READ || type == TypeCase.STALEREAD;
+      policy.setRetryPolicy(type, read && config.readsMovePastLeaderlessPeers() ? reads : retry)
           .setTimeout(type, ms(budget));
     }
     return RaftClient.newBuilder()
@@ -162,7 +165,7 @@ public final class StoreClient implements AutoCloseable {
         ? StoreTuning.MAX_WATCH_TIMEOUT : timeout;
     long waitEnd = System.nanoTime() + wait.toNanos();
     long deadline = waitEnd + config.requestTimeout().toNanos();
-    RaftPeerId elsewhere = null;
+    RaftPeerId elsewhere = watchDetour.peer(System.nanoTime());
     while (true) {
       long waitLeft = Math.max(0, waitEnd - System.nanoTime());
       QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
@@ -175,8 +178,15 @@ public final class StoreClient implements AutoCloseable {
       // again. A watch is a read, so a second copy is harmless.
       long answerBy = Math.min(waitLeft + WATCH_ANSWER_MARGIN.toNanos(), deadline - System.nanoTime());
       try {
-        return parseQuery(checked(await(f, Duration.ofNanos(Math.max(answerBy, 0))))).getWatch();
+        WatchReply reply = parseQuery(checked(await(f, Duration.ofNanos(Math.max(answerBy, 0))))).getWatch();
+        if (elsewhere != null) {
+          watchDetour.served(elsewhere, System.nanoTime());
+        }
+        return reply;
       } catch (NoQuorumException e) {
+        if (elsewhere != null) {
+          watchDetour.failed(elsewhere);
+        }
         if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
           throw e;
         }
@@ -368,7 +378,7 @@ public final class StoreClient implements AutoCloseable {
 
   private QueryReply queryWithRetries(QueryRequest request, RaftPeerId server) {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
-    RaftPeerId elsewhere = null;
+    RaftPeerId elsewhere = server == null ? readDetour.peer(System.nanoTime()) : null;
     while (true) {
       RaftPeerId asked = server != null ? server : elsewhere != null ? elsewhere : client.getLeaderId();
       StoreException failure;
@@ -378,11 +388,18 @@ public final class StoreClient implements AutoCloseable {
             // bounded here: Ratis would keep asking a chosen peer that does not answer
             : await(client.async().sendReadOnlyUnordered(Messages.of(request), elsewhere), Duration.ofNanos(
                 Math.max(0, Math.min(ELSEWHERE_ATTEMPT.toNanos(), deadline - System.nanoTime()))));
-        return parseQuery(checked(reply));
+        QueryReply answer = parseQuery(checked(reply));
+        if (elsewhere != null) {
+          readDetour.served(elsewhere, System.nanoTime());
+        }
+        return answer;
       } catch (IOException e) {
         failure = translate(e);
       } catch (NoQuorumException e) {
         failure = e;
+      }
+      if (elsewhere != null) {
+        readDetour.failed(elsewhere);
       }
       if (!(failure instanceof NoQuorumException) || deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
         throw failure;
@@ -402,7 +419,7 @@ public final class StoreClient implements AutoCloseable {
    * any other failure of the peer Ratis chose: it chooses again then.
    */
   private RaftPeerId peerAfterOneThatCannotRead(RaftPeerId asked, Throwable failure, boolean rotating) {
-    if (asked == null || !rotating && !cannotServeReads(failure)) {
+    if (!config.readsMovePastLeaderlessPeers() || asked == null || !rotating && !cannotServeReads(failure)) {
       return null;
     }
     List<PeerAddress> peers = config.endpoints();
