@@ -2,6 +2,7 @@ package io.rhizome.store;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -75,6 +76,8 @@ public final class StoreServer implements AutoCloseable {
     // server-to-server requests must wait well beyond an election timeout
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 10 * min), java.util.concurrent.TimeUnit.MILLISECONDS));
 
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, appenderRetryPolicy(config.electionTimeoutMin()));
+
     // every read is linearizable (ReadIndex), on the leader and on followers
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
 
@@ -96,6 +99,19 @@ public final class StoreServer implements AutoCloseable {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("1MB"));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("2MB"));
     return p;
+  }
+
+  /**
+   * How long the leader waits before sending to a follower again after an error. A follower whose
+   * log does not match (a sentinel restarted after a kill, behind the others) answers
+   * "inconsistent", and Ratis counts that as an error: its default waits 1 s after ten of them and
+   * 5 s after thirty, far beyond the election timeout. The follower then lost its leader between
+   * two sends, again and again, and under a steady write load did not catch up in 30 s. Here the
+   * wait stays at half the shortest election timeout, so a follower hears from the leader before
+   * it gives up on it; a dead follower costs a failed connect that often.
+   */
+  static String appenderRetryPolicy(Duration electionTimeoutMin) {
+    return "1ms,10," + Math.max(1, electionTimeoutMin.toMillis() / 2) + "ms,1000000000";
   }
 
   public String id() {
