@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import io.rhizome.testsupport.FaultRelay;
 import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
 

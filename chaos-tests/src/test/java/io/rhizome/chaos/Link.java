@@ -1,5 +1,6 @@
 package io.rhizome.chaos;
 
+import io.rhizome.testsupport.FaultRelay;
 import java.io.IOException;
 import java.util.List;
 

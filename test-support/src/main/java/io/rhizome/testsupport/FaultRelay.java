@@ -1,6 +1,5 @@
-package io.rhizome.chaos;
+package io.rhizome.testsupport;
 
-import io.rhizome.testsupport.LoopbackPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,8 +43,8 @@ import java.util.function.IntFunction;
  * {@link #pass(String)}. A source cannot be refused at the listening socket: its new
  * connections are reset as soon as they are accepted instead.
  */
-final class FaultRelay implements AutoCloseable {
-  enum Mode { PASS, REFUSE, BLACKHOLE }
+public final class FaultRelay implements AutoCloseable {
+  public enum Mode { PASS, REFUSE, BLACKHOLE }
 
   private static final int CHUNK = 16 * 1024;
 
@@ -76,65 +75,65 @@ final class FaultRelay implements AutoCloseable {
    * binds the same port again later, and in the kernel's ephemeral range someone else's port-0
    * bind could take it meanwhile.
    */
-  static FaultRelay start(String name, InetSocketAddress target) throws IOException {
+  public static FaultRelay start(String name, InetSocketAddress target) throws IOException {
     FaultRelay relay = new FaultRelay(name, target, bind(LoopbackPorts.freePort()));
     relay.acceptOn(relay.listener);
     return relay;
   }
 
-  static FaultRelay to(String name, int targetPort) throws IOException {
+  public static FaultRelay to(String name, int targetPort) throws IOException {
     return start(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
   }
 
   /** Names the client of each new connection from its (loopback) port; "" when unknown. */
-  void resolveSourcesWith(IntFunction<String> resolver) {
+  public void resolveSourcesWith(IntFunction<String> resolver) {
     this.sources = resolver;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String endpoint() {
+  public String endpoint() {
     return "127.0.0.1:" + port;
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  synchronized Mode mode() {
+  public synchronized Mode mode() {
     return mode;
   }
 
   /** Forwards everything again; held data and held connections go through. */
-  void pass() throws IOException {
+  public void pass() throws IOException {
     setMode(Mode.PASS);
   }
 
   /** New connections are refused; open ones keep working. */
-  void refuse() throws IOException {
+  public void refuse() throws IOException {
     setMode(Mode.REFUSE);
   }
 
   /** Nothing is forwarded any more, in either direction; new connections hang. */
-  void blackhole() throws IOException {
+  public void blackhole() throws IOException {
     setMode(Mode.BLACKHOLE);
   }
 
   /** Refuse new connections and reset the open ones: the link is cut, and both ends know it. */
-  void cut() throws IOException {
+  public void cut() throws IOException {
     refuse();
     dropConnections();
   }
 
   /** Nothing forwarded to or from {@code source}'s connections, old and new; others pass. */
-  void blackhole(String source) {
+  public void blackhole(String source) {
     setSourceMode(source, Mode.BLACKHOLE);
   }
 
   /** {@code source}'s connections are reset, and so are its new ones; others pass. */
-  void cut(String source) {
+  public void cut(String source) {
     setSourceMode(source, Mode.REFUSE);
     for (Pair p : List.copyOf(pairs)) {
       if (p.source.equals(source)) {
@@ -144,30 +143,30 @@ final class FaultRelay implements AutoCloseable {
   }
 
   /** {@code source} follows the relay's own mode again. */
-  void pass(String source) {
+  public void pass(String source) {
     sourceModes.remove(source);
     wakeGate();
   }
 
-  void latency(Duration latency) {
+  public void latency(Duration latency) {
     latencyNanos = latency.toNanos();
   }
 
   /** Resets every open connection (both sides see ECONNRESET). */
-  void dropConnections() {
+  public void dropConnections() {
     for (Pair p : List.copyOf(pairs)) {
       p.reset();
     }
   }
 
   /** Connections accepted so far, by source ("" = not one of the named processes). */
-  Map<String, Integer> acceptedBySource() {
+  public Map<String, Integer> acceptedBySource() {
     Map<String, Integer> m = new TreeMap<>();
     accepted.forEach((k, v) -> m.put(k.isEmpty() ? "?" : k, v.get()));
     return m;
   }
 
-  int openConnections() {
+  public int openConnections() {
     return pairs.size();
   }
 

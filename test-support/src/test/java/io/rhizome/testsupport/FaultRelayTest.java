@@ -1,4 +1,4 @@
-package io.rhizome.chaos;
+package io.rhizome.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -213,16 +213,6 @@ class FaultRelayTest {
       try (Socket healed = connectAs(aPorts)) {
         assertEquals("a2", roundTrip(healed, "a2"));
       }
-    }
-  }
-
-  @Test
-  void theOwnerOfAConnectionIsFoundInProc() throws Exception {
-    long me = ProcessHandle.current().pid();
-    try (Socket s = connect()) {
-      assertEquals("me", SocketOwners.owner(s.getLocalPort(), relay.port(),
-          Map.of("other", () -> List.of(1L), "me", () -> List.of(me))));
-      assertEquals("", SocketOwners.owner(s.getLocalPort(), relay.port(), Map.of("other", () -> List.of(1L))));
     }
   }
 
