@@ -19,7 +19,7 @@ if [[ -z "${RHIZOME_BENCH_KEEP:-}" ]]; then trap 'rm -rf "$WORK"' EXIT; else ech
 mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2 \
   || mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
 CP="$(cat "$WORK/classpath")"
-export RHIZOME_JAVA_OPTS="${RHIZOME_JAVA_OPTS:-$(cat "$ROOT/bin/jvm.options")}"
+export RHIZOME_JAVA_OPTS="${RHIZOME_JAVA_OPTS:-$("$ROOT/bin/jvm-options")}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
   -cp "bench/target/classes:$CP" io.rhizome.bench.CommitLeaseBench "$ROOT/cli/target/rhizome.jar" "$WORK/run" \

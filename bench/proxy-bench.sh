@@ -43,7 +43,7 @@ mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/class
   || mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath" >&2
 CP="$(cat "$WORK/classpath")"
 JAR="$ROOT/cli/target/rhizome.jar"
-JVM_OPTS="${RHIZOME_JAVA_OPTS:-$(cat "$ROOT/bin/jvm.options")}"
+JVM_OPTS="${RHIZOME_JAVA_OPTS:-$("$ROOT/bin/jvm-options")}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"  # as bin/rhizome sets it
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -12,7 +12,7 @@ mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpat
 CP="$(cat "$WORK/classpath")"
 # the sentinels run with the same JVM options as bin/rhizome; the benchmark client is a small
 # JVM too, so it takes no more of the 2 cores than a keeper would
-export RHIZOME_JAVA_OPTS="${RHIZOME_JAVA_OPTS:-$(cat "$ROOT/bin/jvm.options")}"
+export RHIZOME_JAVA_OPTS="${RHIZOME_JAVA_OPTS:-$("$ROOT/bin/jvm-options")}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"  # as bin/rhizome sets it
 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "bench/target/classes:$CP" \
   io.rhizome.bench.StoreBench "$ROOT/cli/target/rhizome.jar" "$WORK" "${1:-5}" "${2:-10}"

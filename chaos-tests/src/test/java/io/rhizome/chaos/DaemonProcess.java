@@ -40,12 +40,11 @@ final class DaemonProcess {
     if (isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
-    List<String> command = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        // a small heap and quick start: several JVMs share two cores
-        "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"),
-        MAIN_CLASS));
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    // the options users' daemons run with (bin/jvm.options): the collector decides calm under load
+    command.addAll(io.rhizome.testsupport.DaemonJvmOptions.get());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
     command.addAll(programArgs);
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)

@@ -43,11 +43,11 @@ final class DemoProcess implements AutoCloseable {
   }
 
   static DemoProcess start(Path dir, int basePort, String... more) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        // the demo hands its JVM options to its six daemons: small, quick to start
-        "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), DaemonProcess.MAIN_CLASS,
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    // the demo hands its JVM options to its six daemons: those of bin/rhizome, as a user runs it
+    command.addAll(io.rhizome.testsupport.DaemonJvmOptions.get());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), DaemonProcess.MAIN_CLASS,
         "demo", "--dir", dir.toString(), "--base-port", Integer.toString(basePort)));
     command.addAll(List.of(more));
     return new DemoProcess(dir, new ProcessBuilder(command).redirectErrorStream(true).start());

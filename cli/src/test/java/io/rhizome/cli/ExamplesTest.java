@@ -42,6 +42,15 @@ class ExamplesTest {
     }
   }
 
+  /** systemd cannot read bin/jvm.options itself: the environment files carry a copy, kept equal here. */
+  @ParameterizedTest
+  @ValueSource(strings = {"sentinel.env", "keeper.env", "proxy.env"})
+  void everyEnvironmentFileHasTheJvmOptionsOfBinRhizome(String file) throws IOException {
+    String expected = "JAVA_OPTS=" + String.join(" ", io.rhizome.testsupport.DaemonJvmOptions.declared());
+    assertTrue(Files.readAllLines(EXAMPLES.resolve("systemd").resolve(file)).contains(expected),
+        file + " should have the line " + expected);
+  }
+
   @Test
   void theKeeperUnitLeavesPostgresToTheKeeper() throws IOException {
     String text = Files.readString(EXAMPLES.resolve("systemd").resolve("rhizome-keeper.service"));
