@@ -17,13 +17,20 @@ final class SentinelProcesses implements AutoCloseable {
   private final Path jar;
   private final Path dir;
   private final List<String> jvmOptions;
+  /** Flags every sentinel gets besides its identity (e.g. --election-timeout). */
+  private final List<String> extraArgs;
   private final List<PeerAddress> peers = new ArrayList<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
 
   SentinelProcesses(Path jar, Path dir, int count, List<String> jvmOptions) throws IOException {
+    this(jar, dir, count, jvmOptions, List.of());
+  }
+
+  SentinelProcesses(Path jar, Path dir, int count, List<String> jvmOptions, List<String> extraArgs) throws IOException {
     this.jar = jar;
     this.dir = dir;
     this.jvmOptions = jvmOptions;
+    this.extraArgs = List.copyOf(extraArgs);
     for (int i = 1; i <= count; i++) {
       peers.add(new PeerAddress("s" + i, "127.0.0.1", freePort()));
     }
@@ -46,6 +53,7 @@ final class SentinelProcesses implements AutoCloseable {
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-jar", jar.toString(), "sentinel", "--cluster-name", "bench", "--id", id,
         "--data-dir", dir.resolve(id).toString(), "--peers", peerList));
+    cmd.addAll(extraArgs);
     Files.createDirectories(dir);
     Process p = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
@@ -72,6 +80,12 @@ final class SentinelProcesses implements AutoCloseable {
       }
     }
     return -1;
+  }
+
+  /** The sentinel's JVM, while it runs. */
+  java.util.Optional<ProcessHandle> process(String id) {
+    Process p = running.get(id);
+    return p == null || !p.isAlive() ? java.util.Optional.empty() : java.util.Optional.of(p.toHandle());
   }
 
   List<String> runningIds() {
