@@ -29,7 +29,10 @@ final class TtlExpirer implements AutoCloseable {
   record Keys(List<KeyValue> withTtl) {}
 
   private final Supplier<Keys> keys;
-  private final TtlTracker tracker = new TtlTracker(); // touched only on the expirer thread
+  /** A stall shorter than this is ordinary scheduling delay and counts as time that passed. */
+  static final Duration STALL_THRESHOLD = Duration.ofMillis(150);
+
+  private final TtlTracker tracker; // touched only on the expirer thread
   private final ScheduledExecutorService thread;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callId = new AtomicLong();
@@ -42,6 +45,7 @@ final class TtlExpirer implements AutoCloseable {
 
   TtlExpirer(Supplier<Keys> keys, Duration tick) {
     this.keys = keys;
+    this.tracker = new TtlTracker(tick, STALL_THRESHOLD);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "store-ttl");
       t.setDaemon(true);
@@ -86,8 +90,13 @@ final class TtlExpirer implements AutoCloseable {
           || info.getCurrentTerm() != term) {
         return;
       }
+      long stallsBefore = tracker.stalls();
       for (TtlTracker.Due due : tracker.due(keys.get().withTtl(), System.nanoTime())) {
         propose(due, term);
+      }
+      if (tracker.stalls() != stallsBefore) {
+        LOG.info("this leader did not run for {} ms (a long pause or a starved CPU): every TTL is extended by as much",
+            Duration.ofNanos(tracker.lastStallNanos()).toMillis());
       }
     } catch (RuntimeException e) {
       LOG.warn("ttl tick failed: {}", e.toString());

@@ -15,6 +15,13 @@ import java.util.Set;
  * tracker first saw its current mod revision; {@link #restartAll()} (on winning an election)
  * forgets everything, so every TTL restarts from the election and a sentinel failover never
  * expires a key early.
+ *
+ * <p>Time the leader itself did not run does not count either. A JVM pause or a starved CPU can
+ * hold this peer still for hundreds of milliseconds while keepers go on sending refreshes; those
+ * wait unread in its sockets, and the first tick after the stall would otherwise find their keys
+ * stale and expire them before the refreshes are even applied. When the gap between two calls of
+ * {@link #due} exceeds the tick period by more than the stall threshold, every TTL is extended by
+ * that excess: a dead keeper's expiry comes that much later, a live one's never falsely.
  */
 final class TtlTracker {
 
@@ -24,12 +31,43 @@ final class TtlTracker {
   private record Seen(long modRevision, long sinceNanos, boolean proposed) {}
 
   private final Map<String, Seen> seen = new HashMap<>();
+  /** Expected gap between two calls of {@link #due}, and the excess over it that is a stall; 0 = never a stall. */
+  private final long tickNanos;
+  private final long stallNanos;
+  private boolean called;
+  private long lastCallNanos;
+  private long lastStallNanos;
+  private long stalls;
+
+  /** A tracker called at irregular times: no gap is taken for a stall. */
+  TtlTracker() {
+    this.tickNanos = 0;
+    this.stallNanos = 0;
+  }
+
+  /** A tracker called every {@code tick}; a gap longer than tick + stallThreshold is a stall. */
+  TtlTracker(java.time.Duration tick, java.time.Duration stallThreshold) {
+    this.tickNanos = tick.toNanos();
+    this.stallNanos = stallThreshold.toNanos();
+  }
 
   void restartAll() {
     seen.clear();
+    called = false;
+  }
+
+  /** How many stalls {@link #due} has made up for; for the log. */
+  long stalls() {
+    return stalls;
+  }
+
+  /** The last stall {@link #due} made up for, in nanoseconds (0 = none yet). */
+  long lastStallNanos() {
+    return lastStallNanos;
   }
 
   List<Due> due(List<KeyValue> ttlKeys, long nowNanos) {
+    compensateStall(nowNanos);
     List<Due> due = new ArrayList<>();
     Set<String> present = new HashSet<>();
     for (KeyValue kv : ttlKeys) {
@@ -47,6 +85,17 @@ final class TtlTracker {
     }
     seen.keySet().retainAll(present);
     return due;
+  }
+
+  private void compensateStall(long nowNanos) {
+    long excess = nowNanos - lastCallNanos - tickNanos;
+    if (called && stallNanos > 0 && excess > stallNanos) {
+      seen.replaceAll((key, s) -> new Seen(s.modRevision(), s.sinceNanos() + excess, s.proposed()));
+      lastStallNanos = excess;
+      stalls++;
+    }
+    called = true;
+    lastCallNanos = nowNanos;
   }
 
   /** The expire for {@code due} did not commit: propose it again on a later tick. */

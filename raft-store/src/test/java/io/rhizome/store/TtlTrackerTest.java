@@ -122,9 +122,50 @@ class TtlTrackerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("scenarios")
   void proposesExactlyTheExpectedExpiries(String name, List<Step> steps) {
-    TtlTracker tracker = new TtlTracker();
+    replay(new TtlTracker(), steps);
+  }
+
+  /** A tracker that ticks every 100 ms and takes a gap of more than 100 ms beyond that for a stall. */
+  static Stream<Arguments> stalls() {
+    KeyValue k5 = key("/k", 5, 1000);
+    KeyValue k6 = key("/k", 6, 1000);
+    return Stream.of(
+        arguments("regular ticks: the TTL runs as without stall compensation", List.of(
+            tick(0, List.of(k5)), tick(100, List.of(k5)), tick(200, List.of(k5)), tick(300, List.of(k5)),
+            tick(400, List.of(k5)), tick(500, List.of(k5)), tick(600, List.of(k5)), tick(700, List.of(k5)),
+            tick(800, List.of(k5)), tick(900, List.of(k5)), tick(1000, List.of(k5), due(k5)))),
+        arguments("a late tick within the threshold counts in full", List.of(
+            tick(0, List.of(k5)), tick(100, List.of(k5)), tick(300, List.of(k5)), tick(400, List.of(k5)),
+            tick(500, List.of(k5)), tick(600, List.of(k5)), tick(700, List.of(k5)), tick(800, List.of(k5)),
+            tick(900, List.of(k5)), tick(1000, List.of(k5), due(k5)))),
+        arguments("a leader stall does not count: the refresh queued behind it is applied in time", List.of(
+            tick(0, List.of(k5)), tick(100, List.of(k5)), tick(200, List.of(k5)),
+            tick(1300, List.of(k5)),   // stalled 1000 ms beyond the tick: not due although 1300 > 1000
+            tick(1400, List.of(k6)),   // the keeper's refresh, sent during the stall, is applied now
+            tick(1500, List.of(k6)))),
+        arguments("a stall delays a dead key's expiry by the stall, no more", List.of(
+            tick(0, List.of(k5)), tick(100, List.of(k5)),
+            tick(700, List.of(k5)),    // a 500 ms stall
+            tick(800, List.of(k5)), tick(900, List.of(k5)), tick(1000, List.of(k5)), tick(1100, List.of(k5)),
+            tick(1200, List.of(k5)), tick(1300, List.of(k5)), tick(1400, List.of(k5)),
+            tick(1499, List.of(k5)),
+            tick(1500, List.of(k5), due(k5)))),
+        arguments("the gap before the first tick after restartAll() is no stall", List.of(
+            tick(0, List.of(k5)),
+            new RestartAll(),
+            tick(5000, List.of(k5)), tick(5100, List.of(k5)), tick(5200, List.of(k5)), tick(5300, List.of(k5)),
+            tick(5400, List.of(k5)), tick(5500, List.of(k5)), tick(5600, List.of(k5)), tick(5700, List.of(k5)),
+            tick(5800, List.of(k5)), tick(5900, List.of(k5)), tick(6000, List.of(k5), due(k5)))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stalls")
+  void timeTheLeaderDidNotRunDoesNotCount(String name, List<Step> steps) {
+    replay(new TtlTracker(java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(100)), steps);
+  }
+
+  private static void replay(TtlTracker tracker, List<Step> steps) {
     for (Step step : steps) {
-      // Java 17: no pattern switch yet
       if (step instanceof Tick t) {
         assertEquals(t.due(), tracker.due(t.keys(), ORIGIN_NANOS + t.atMillis() * 1_000_000L),
             "due at " + t.atMillis() + " ms");
