@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Three threads: the <em>watcher</em> long-polls the cluster data and applies each new route,
  * then acknowledges its generation; the <em>publisher</em> rewrites the info key (TTL
- * proxyTimeout) every {@link #publishInterval()}; the <em>watchdog</em> fences the proxy when
- * neither a read nor a write of the store has succeeded for nearly proxyTimeout.
+ * proxyTimeout) every {@link #publishInterval()}, and at once when the store answers again after
+ * a blip; the <em>watchdog</em> fences the proxy when a read or a write of the store has not
+ * succeeded for nearly proxyTimeout.
  *
  * <p>The safety argument: the controller promotes a new master only after every proxy has
  * acknowledged the fence or its info key has expired. A proxy acknowledges only after closing
@@ -51,6 +52,8 @@ public final class ProxyController implements AutoCloseable {
   private final Object publishLock = new Object();
   private final Thread watcher;
   private final Thread publisher;
+  /** Released when the store answers again after failing: the publisher writes at once. */
+  private final java.util.concurrent.Semaphore publishNow = new java.util.concurrent.Semaphore(0);
   private final ScheduledExecutorService watchdog;
   private volatile boolean running = true;
 
@@ -99,13 +102,16 @@ public final class ProxyController implements AutoCloseable {
 
   /**
    * How often the info key is rewritten and the store read: the spec's proxyCheckInterval, but
-   * at least four times per proxyTimeout, so that a store blip shorter than proxyTimeout (a
-   * sentinel re-election) is ridden out.
+   * at least {@value #WRITES_PER_TTL} times per proxyTimeout. The watchdog counts from the start
+   * of the last successful write, so the blip a proxy rides out is proxyTimeout minus the fence
+   * margin minus the age of that write when the blip began: writing often keeps that age small.
    */
   Duration publishInterval() {
-    Duration quarter = ttl.dividedBy(4);
-    return checkInterval.compareTo(quarter) < 0 ? checkInterval : quarter;
+    Duration part = ttl.dividedBy(WRITES_PER_TTL);
+    return checkInterval.compareTo(part) < 0 ? checkInterval : part;
   }
+
+  static final int WRITES_PER_TTL = 8;
 
   public long appliedGeneration() {
     return appliedGeneration;
@@ -250,10 +256,13 @@ public final class ProxyController implements AutoCloseable {
     Duration wait = publishInterval();
     while (running) {
       try {
-        pause(wait);
+        // woken early when the store answers again: the last write may be nearly proxyTimeout
+        // old by then, and the watchdog fences the proxy at that age
+        publishNow.tryAcquire(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+        publishNow.drainPermits();
         wait = publishInterval();
         // a proxy that cannot read cannot acknowledge a fence: let its key expire instead of
-        // holding a failover up
+        // holding a failover up (the watcher wakes this thread when reads succeed again)
         if (!running || resync || !readsFresh(System.nanoTime())) {
           continue;
         }
@@ -332,6 +341,7 @@ public final class ProxyController implements AutoCloseable {
   private void storeRecovered() {
     if (storeFailing) {
       storeFailing = false;
+      publishNow.release();
       LOG.info("store reachable again");
     }
   }

@@ -52,9 +52,15 @@ final class TestStore implements AutoCloseable {
   }
 
   ProxySettings proxySettings(String id, boolean readOnly, Duration drainTimeout) {
+    return proxySettings(id, readOnly, drainTimeout, peer.port());
+  }
+
+  /** A proxy that reaches this store on {@code storePort} (a relay in front of it, say). */
+  ProxySettings proxySettings(String id, boolean readOnly, Duration drainTimeout, int storePort) {
     InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    PeerAddress via = new PeerAddress(peer.id(), peer.host(), storePort);
     return new ProxySettings(KEYS.clusterName(), id,
-        StoreClientConfig.of(List.of(peer)).withRequestTimeout(Duration.ofSeconds(1)),
+        StoreClientConfig.of(List.of(via)).withRequestTimeout(Duration.ofSeconds(1)),
         new EngineConfig(any, readOnly ? Optional.of(any) : Optional.empty(), false,
             Duration.ofSeconds(5), drainTimeout, Duration.ofSeconds(5),
             EngineConfig.KeepAlive.OS_DEFAULTS, 2));
@@ -73,6 +79,11 @@ final class TestStore implements AutoCloseable {
         throw new IllegalStateException(e);
       }
     });
+  }
+
+  /** The store's revision of the proxy's info key, 0 when there is none. */
+  long proxyInfoRevision(String id) {
+    return client.get(KEYS.proxy(id)).map(io.rhizome.proto.store.KeyValue::getModRevision).orElse(0L);
   }
 
   long proxyGeneration(String id) {
