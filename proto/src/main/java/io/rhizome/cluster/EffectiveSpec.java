@@ -103,9 +103,10 @@ public record EffectiveSpec(
     }
 
     /**
-     * How long a master may go without the store before it stops taking writes: less than
+     * How long a master may go without the store before it acknowledges no more commits: less than
      * failInterval by a margin, so that it has stopped before its keeper's info key can expire and
-     * the controller may promote another. The commit lease runs out after the same time.
+     * the controller may promote another. This is the commit lease's term; without the lease,
+     * PostgreSQL is stopped (or made read-only) at this point instead.
      */
     public Duration selfFenceAfter() {
         Duration margin = failInterval.dividedBy(4);
@@ -114,6 +115,18 @@ public record EffectiveSpec(
         }
         Duration d = failInterval.minus(margin);
         return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    /**
+     * How long a master's keeper may be cut off from the store before it stops PostgreSQL (or makes
+     * it read-only, {@code selfFenceMode}), ending every session. With the commit lease on, commits
+     * already wait from {@link #selfFenceAfter()} on, so the stop waits until the keeper's info key
+     * may have expired, failInterval after its last write, when a failover may begin: a store blip
+     * shorter than that costs a pause of commits, not the sessions. Without the lease the stop is
+     * the only fence for clients connected directly, and comes at {@link #selfFenceAfter()}.
+     */
+    public Duration selfFenceStopAfter() {
+        return commitLease ? failInterval : selfFenceAfter();
     }
 
     private static Duration duration(boolean present, com.google.protobuf.Duration value, Duration fallback) {

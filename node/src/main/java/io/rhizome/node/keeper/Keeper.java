@@ -76,8 +76,8 @@ final class Keeper implements AutoCloseable {
   private volatile InstanceObserver.Observation lastObservation;
   /** The db the data dir held when {@link #lastObservation} was taken. */
   private volatile String observedDbUid = "";
-  /** When the last store call that succeeded started: the self-fence clock runs from here. */
-  private volatile long lastStoreOkNanos = System.nanoTime();
+  /** When the last read and the last write of the store that succeeded started: the self-fence clock. */
+  private final StoreContact contact = new StoreContact(System.nanoTime());
   private volatile String knownClusterUid;
   private String lastSummary = "";
   private final Set<String> loggedIgnored = new HashSet<>();
@@ -223,7 +223,7 @@ final class Keeper implements AutoCloseable {
     long revision = -1;
     try {
       GetReply reply = store.getWithRevision(keys.clusterData());
-      storeAnswered(started);
+      contact.read(started);
       revision = reply.getRevision();
       read = toStoreRead(reply);
       leaseRead(started, reply);
@@ -239,9 +239,9 @@ final class Keeper implements AutoCloseable {
     roles.observe(PgRole.of(o.observed())).ifPresent(this::roleChanged);
     learnRefusedParameters(o);
     WantedFiles wanted = wantedFiles(read, o);
-    Duration unreachable = read instanceof StoreRead.Unreachable ? sinceStoreOk() : Duration.ZERO;
+    Duration unreachable = read instanceof StoreRead.Unreachable ? contact.cutOffFor(System.nanoTime()) : Duration.ZERO;
     KeeperRuntime rt = new KeeperRuntime(unreachable, state.fenced(), state.restartGateClosed());
-    Plan plan = KeeperPlanner.plan(read, state.local(), o.observed(), wanted, rt, fenceAfter(current),
+    Plan plan = KeeperPlanner.plan(read, state.local(), o.observed(), wanted, rt, current.selfFenceStopAfter(),
         current.selfFenceMode());
     String summary = plan.summary();
     if (!summary.equals(lastSummary)) {
@@ -410,8 +410,16 @@ final class Keeper implements AutoCloseable {
 
   private long lastPublishNanos;
 
+  /**
+   * Every sleepInterval, and twice as often while PostgreSQL runs as a primary: a master's keeper
+   * stops PostgreSQL failInterval after its last successful write of this key (when the key may
+   * expire), so the fresher that write when a store blip begins, the longer the blip it rides out.
+   */
   private void publishQuietly() {
-    if (System.nanoTime() - lastPublishNanos >= spec.sleepInterval().toNanos()) {
+    InstanceObserver.Observation o = lastObservation;
+    Duration every = o != null && o.observed().runningAsPrimary()
+        ? spec.sleepInterval().dividedBy(2) : spec.sleepInterval();
+    if (System.nanoTime() - lastPublishNanos >= every.toNanos()) {
       publishNow();
     }
   }
@@ -459,7 +467,7 @@ final class Keeper implements AutoCloseable {
       lastPublishNanos = System.nanoTime();
       long started = System.nanoTime();
       store.put(keys.keeper(settings.keeperId()), info().toByteArray(), spec.failInterval());
-      storeAnswered(started);
+      contact.wrote(started);
       lease.published(started);
     } catch (RuntimeException e) {
       LOG.debug("publishing keeper info failed: {}", e.toString());
@@ -532,7 +540,7 @@ final class Keeper implements AutoCloseable {
       }
       lastLeaseReadNanos = now;
       GetReply reply = store.getWithRevision(keys.clusterData());
-      storeAnswered(now);
+      contact.read(now);
       leaseRead(now, reply);
     } catch (RuntimeException e) {
       LOG.debug("renewing the commit lease failed: {}", e.toString());
@@ -559,42 +567,34 @@ final class Keeper implements AutoCloseable {
 
   // ---- self-fencing ----
 
+  /**
+   * Stops PostgreSQL (or makes it read-only) once the keeper has been cut off from the store for
+   * {@link EffectiveSpec#selfFenceStopAfter()}: with the commit lease, when its info key may expire
+   * (commits already wait since the lease ran out); without it, a margin before that.
+   */
   private void fenceIfCutOff() {
     try {
       InstanceObserver.Observation o = lastObservation;
       EffectiveSpec current = spec;
-      Duration since = sinceStoreOk();
+      Duration stopAfter = current.selfFenceStopAfter();
+      Duration since = contact.cutOffFor(System.nanoTime());
       if (o == null || stopping || state.fenced() || !o.observed().runningAsPrimary()
-          || since.compareTo(fenceAfter(current)) < 0) {
+          || since.compareTo(stopAfter) < 0) {
         return;
       }
       synchronized (pgLock) {
-        if (state.fenced() || sinceStoreOk().compareTo(fenceAfter(current)) < 0) {
+        since = contact.cutOffFor(System.nanoTime());
+        if (state.fenced() || since.compareTo(stopAfter) < 0) {
           return;
         }
-        LOG.warn("store unreachable for {} ms: the master stops taking writes before the controller may promote another",
-            since.toMillis());
+        LOG.warn("store unreachable for {} ms: the master stops before the controller may promote another{}",
+            since.toMillis(), current.commitLease() ? " (its commits have waited since its commit lease ran out)" : "");
         executor.execute(new Action.Fence(current.selfFenceMode(), "store unreachable"), null, current);
         state.setLastActionReason("self-fenced: the store was unreachable for " + since.toMillis() + " ms");
       }
     } catch (Exception e) {
       LOG.error("self-fencing failed: {}", e.toString());
     }
-  }
-
-  /** See {@link EffectiveSpec#selfFenceAfter()}. */
-  static Duration fenceAfter(EffectiveSpec spec) {
-    return spec.selfFenceAfter();
-  }
-
-  private void storeAnswered(long startedNanos) {
-    if (startedNanos - lastStoreOkNanos > 0) {
-      lastStoreOkNanos = startedNanos;
-    }
-  }
-
-  private Duration sinceStoreOk() {
-    return Duration.ofNanos(System.nanoTime() - lastStoreOkNanos);
   }
 
   // ---- start and stop ----

@@ -28,8 +28,9 @@ final class KeeperPlanner {
   private KeeperPlanner() {}
 
   /**
-   * @param fenceAfter how long a primary may go without the store before it stops taking writes:
-   *     less than failInterval, so it has stopped before the controller may promote another
+   * @param fenceAfter how long a primary may be cut off from the store before it is stopped (or
+   *     made read-only): no later than its info key may expire, before the controller may promote
+   *     another (EffectiveSpec.selfFenceStopAfter)
    * @param fenceMode how to fence (the last spec the keeper read)
    */
   static Plan plan(StoreRead store, LocalDbState local, Observed obs, WantedFiles wanted,

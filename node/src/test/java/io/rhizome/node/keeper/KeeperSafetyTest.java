@@ -49,17 +49,39 @@ class KeeperSafetyTest {
     return h.queryOrNull("k0", sql) != null;
   }
 
+  /**
+   * With the commit lease (the default), a master cut off from the store acknowledges no commit
+   * once the lease has run out (selfFenceAfter, 1.5 s), and is stopped once its info key may have
+   * expired (failInterval, 2 s after its last write), before the controller could promote another.
+   */
   @Test
-  void masterStopsWhenTheStoreIsGoneAndComesBackWhenItReturns() throws Exception {
+  void masterHoldsCommitsThenStopsWhenTheStoreIsGoneAndComesBackWhenItReturns() throws Exception {
     primary(ClusterSpec.getDefaultInstance());
+    h.execute("k0", "CREATE TABLE t (id int)");
     long cutAt = System.nanoTime();
     h.stopStore();
-    // failInterval is 2 s: the master must be down before its info key could expire
-    await().atMost(Duration.ofSeconds(10)).until(() -> !accepts("SELECT 1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !h.keeper("k0").info().getPostgres().getCommitLeaseHeld());
+    Duration leaseGoneAfter = Duration.ofNanos(System.nanoTime() - cutAt);
+    assertTrue(leaseGoneAfter.compareTo(Duration.ofSeconds(2)) < 0,
+        "the commit lease ran out " + leaseGoneAfter.toMillis() + " ms after the cut, not within failInterval");
+    // a commit now waits for the lease, and ends with the stop without being acknowledged
+    var insert = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        h.execute("k0", "INSERT INTO t VALUES (1)");
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.keeper("k0").state().fenced());
     Duration fencedAfter = Duration.ofNanos(System.nanoTime() - cutAt);
-    assertTrue(fencedAfter.compareTo(Duration.ofSeconds(2)) < 0,
-        "fenced after " + fencedAfter.toMillis() + " ms, not within failInterval");
-    assertTrue(h.keeper("k0").state().fenced());
+    assertTrue(fencedAfter.compareTo(Duration.ofMillis(2500)) < 0,
+        "stopped " + fencedAfter.toMillis() + " ms after the cut: its info key could expire 2 s after its last write");
+    assertTrue(fencedAfter.compareTo(Duration.ofMillis(1600)) > 0,
+        "stopped " + fencedAfter.toMillis() + " ms after the cut: the sessions should outlive the lease's term (1.5 s)");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !accepts("SELECT 1"));
+    var failed = assertThrows(java.util.concurrent.ExecutionException.class, () -> insert.get(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(failed.getCause() instanceof java.util.concurrent.CompletionException
+        || failed.getCause() instanceof java.sql.SQLException, "the held commit failed: " + failed.getCause());
     // a stopped server still reports its last position (its final checkpoint): a planned
     // switchover waits for a standby to replay past it
     await().atMost(Duration.ofSeconds(10)).until(() -> h.keeper("k0").lastObservation()
@@ -68,6 +90,21 @@ class KeeperSafetyTest {
     h.startStore();
     h.awaitUntil(CONVERGE, () -> accepts("SELECT 1") && !h.keeper("k0").state().fenced());
     h.awaitUntil(CONVERGE, () -> h.converged("k0", "m1", true));
+  }
+
+  /** Without the commit lease, stopping PostgreSQL is the only fence: it comes at selfFenceAfter. */
+  @Test
+  void withoutTheCommitLeaseTheMasterStopsAtSelfFenceAfter() throws Exception {
+    primary(ClusterSpec.newBuilder().setCommitLease(false).build());
+    long cutAt = System.nanoTime();
+    h.stopStore();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !accepts("SELECT 1"));
+    Duration fencedAfter = Duration.ofNanos(System.nanoTime() - cutAt);
+    assertTrue(fencedAfter.compareTo(Duration.ofSeconds(2)) < 0,
+        "fenced after " + fencedAfter.toMillis() + " ms, not within failInterval");
+    assertTrue(h.keeper("k0").state().fenced());
+    h.startStore();
+    h.awaitUntil(CONVERGE, () -> accepts("SELECT 1") && !h.keeper("k0").state().fenced());
   }
 
   @Test
