@@ -82,7 +82,14 @@ final class ActionExecutor {
         state.setRestartGateClosed(true);
       }
       removeStalePidFile();
-      pg.start(ready);
+      try {
+        pg.start(ready);
+      } catch (RuntimeException e) {
+        // a master that cannot start again after its self-fence is unhealthy, and says so: the
+        // controller then fails it over after failInterval instead of waiting on the fence
+        state.setFenced(false);
+        throw e;
+      }
     } else if (action instanceof Action.Restart a) {
       if (a.closeRestartGate()) {
         writeFile("pg_hba.conf", wanted.hbaGated());

@@ -75,9 +75,7 @@ final class KeeperPlanner {
     }
     List<Action> actions = new ArrayList<>();
     if (rt.fenced()) {
-      actions.add(new Action.Unfence("the store answers again and names db " + db.getUid()
-          + (wantMaster ? " master: lifting the self-fence" : " standby: lifting the self-fence")));
-      return Plan.of(actions);
+      return liftFence(db, wantMaster, holdsDb, obs, spec);
     }
     if (!holdsDb) {
       return Plan.of(createDb(a, local, obs, db));
@@ -168,6 +166,27 @@ final class KeeperPlanner {
     }
     return planOrIdle(actions, "converged: db " + db.getUid() + " is " + (wantMaster ? "master" : "standby")
         + " at generation " + db.getGeneration());
+  }
+
+  /**
+   * The store answers again after a self-fence. A master that still holds its db is started again
+   * and stays fenced until PostgreSQL answers: the keeper reports it fenced meanwhile, and the
+   * controller does not count a restart that takes seconds on a busy host against failInterval
+   * (docs/controller.md). Anything else lifts the fence at once and converges as usual.
+   */
+  private static Plan liftFence(Db db, boolean wantMaster, boolean holdsDb, Observed obs, DbSpec spec) {
+    if (wantMaster && holdsDb && !spec.getStopWrites()) {
+      if (!obs.running()) {
+        boolean gate = behindGate(spec);
+        return Plan.of(List.of(new Action.Start(gate, "the store answers again and names db " + db.getUid()
+            + " master: starting PostgreSQL again; the self-fence is lifted once it answers")));
+      }
+      if (!obs.healthy()) {
+        return Plan.idle("lifting the self-fence: waiting for PostgreSQL to answer");
+      }
+    }
+    return Plan.of(List.of(new Action.Unfence("the store answers again and names db " + db.getUid()
+        + (wantMaster ? " master: lifting the self-fence" : " standby: lifting the self-fence"))));
   }
 
   private static Plan whileStoreUnreachable(Observed obs, KeeperRuntime rt, Duration fenceAfter,
