@@ -149,7 +149,7 @@ class SpecCtlStoreTest {
     ok("init", "--file", file0("{\"initMode\":\"new\",\"failInterval\":\"3s\"}"));
     String printed = ok("spec", "--defaults").out();
     for (String expected : List.of("\"sleepInterval\": \"500ms\"", "\"failInterval\": \"3s\"",
-        "\"proxyTimeout\": \"2s\"", "\"maxStandbysPerSender\": 3", "\"pgHBA\": null", "\"selfFenceMode\": \"stop\"")) {
+        "\"proxyTimeout\": \"3s\"", "\"maxStandbysPerSender\": 3", "\"pgHBA\": null", "\"selfFenceMode\": \"stop\"")) {
       assertTrue(printed.contains(expected), expected + " in " + printed);
     }
     assertEquals("{\n  \"failInterval\": \"3s\",\n  \"initMode\": \"new\"\n}", ok("spec").out());

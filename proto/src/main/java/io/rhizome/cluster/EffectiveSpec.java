@@ -51,7 +51,14 @@ public record EffectiveSpec(
     public static final Duration DEFAULT_DB_WAIT_READY_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_DEAD_KEEPER_REMOVAL_INTERVAL = Duration.ofHours(48);
     public static final Duration DEFAULT_PROXY_CHECK_INTERVAL = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_PROXY_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * 3 s: a proxy fences itself this long (less 200 ms) after its last successful write, and a
+     * sentinel election on a saturated host kept the store from answering for up to about 1.6 s
+     * (docs/benchmarks.md, "Calm under load"); at 2 s a 0.5 s pause of the sentinel leader could
+     * make a proxy drop every connection. A live proxy acknowledges a fence at once, so this
+     * delays a failover only when a proxy died or was cut off together with the master.
+     */
+    public static final Duration DEFAULT_PROXY_TIMEOUT = Duration.ofSeconds(3);
     public static final int DEFAULT_MAX_STANDBYS = 20;
     public static final int DEFAULT_MAX_STANDBYS_PER_SENDER = 3;
     public static final long DEFAULT_MAX_STANDBY_LAG = 1024L * 1024L;
@@ -119,14 +126,18 @@ public record EffectiveSpec(
 
     /**
      * How long a master's keeper may be cut off from the store before it stops PostgreSQL (or makes
-     * it read-only, {@code selfFenceMode}), ending every session. With the commit lease on, commits
-     * already wait from {@link #selfFenceAfter()} on, so the stop waits until the keeper's info key
-     * may have expired, failInterval after its last write, when a failover may begin: a store blip
-     * shorter than that costs a pause of commits, not the sessions. Without the lease the stop is
-     * the only fence for clients connected directly, and comes at {@link #selfFenceAfter()}.
+     * it read-only, {@code selfFenceMode}), ending every session. Without the commit lease the stop
+     * is the only fence for clients connected directly, and comes at {@link #selfFenceAfter()},
+     * before the keeper's info key can expire. With the lease, commits already wait from
+     * {@link #selfFenceAfter()} on, so no commit is acknowledged once another master may be
+     * promoted; the stop then only ends reads and sessions, and waits half a failInterval beyond
+     * the moment the key may expire: a sentinel election on a saturated host kept the store from
+     * answering for up to about 1.6 s, and a stop there cost every session of a master nobody
+     * replaced. A master cut off for real is stopped within about a second of the earliest
+     * promotion (which itself takes a controller round and PostgreSQL's promotion).
      */
     public Duration selfFenceStopAfter() {
-        return commitLease ? failInterval : selfFenceAfter();
+        return commitLease ? failInterval.plus(failInterval.dividedBy(2)) : selfFenceAfter();
     }
 
     private static Duration duration(boolean present, com.google.protobuf.Duration value, Duration fallback) {

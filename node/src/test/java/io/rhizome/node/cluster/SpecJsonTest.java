@@ -336,7 +336,7 @@ class SpecJsonTest {
   void defaultsAreFilledIn() {
     String printed = SpecJson.printWithDefaults(SpecJson.parse("{\"initMode\":\"new\",\"failInterval\":\"3s\"}"));
     for (String expected : List.of("\"sleepInterval\": \"500ms\"", "\"failInterval\": \"3s\"",
-        "\"proxyTimeout\": \"2s\"", "\"proxyCheckInterval\": \"1s\"", "\"deadKeeperRemovalInterval\": \"48h\"",
+        "\"proxyTimeout\": \"3s\"", "\"proxyCheckInterval\": \"1s\"", "\"deadKeeperRemovalInterval\": \"48h\"",
         "\"syncTimeout\": \"0s\"", "\"maxStandbys\": 20", "\"maxStandbyLag\": 1048576", "\"usePgrewind\": true",
         "\"role\": \"master\"", "\"pgHBA\": null", "\"selfFenceMode\": \"stop\"", "\"initMode\": \"new\"",
         "\"pgParameters\": {}", "\"additionalMasterReplicationSlots\": []")) {
