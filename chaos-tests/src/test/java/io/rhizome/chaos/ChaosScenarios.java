@@ -440,18 +440,35 @@ abstract class ChaosScenarios {
   }
 
   /**
-   * No fault at all while pgbench saturates both cores through the proxy, with the default
-   * timings: zero failovers, and every write of the checker's clients is there.
+   * Calm under load (issue #18): no fault at all while pgbench (16 clients through the proxy) and
+   * two busy loops saturate both cores, with the default timings and the daemons' own JVM options.
+   * Nothing may disturb the cluster: no aborted client, no failover, no store election, no
+   * self-fence, no proxy-wide drop of connections, and every write of the checker's clients there.
    */
-  void noFaultUnderPgbench(Duration length) throws Exception {
+  void calmUnderSaturatedCpu(Duration length) throws Exception {
     start(2, "{\"initMode\": \"new\"}");
     Path pgbench = pgBinary("pgbench");
     run("pgbench-init", List.of(pgbench.toString(), "-i", "-s", "5", "-q", "-h", "127.0.0.1", "-p",
         Integer.toString(cluster.clientPort()), "-U", "postgres", "postgres"), Duration.ofMinutes(3));
-    int exit = run("pgbench", List.of(pgbench.toString(), "-c", "4", "-j", "2", "-T", Long.toString(length.toSeconds()),
-        "-P", "10", "-h", "127.0.0.1", "-p", Integer.toString(cluster.clientPort()), "-U", "postgres", "postgres"),
-        length.plusMinutes(2));
-    assertEquals(0, exit, "pgbench ran through without an error (see its output)");
+    long term = cluster.store.status().getTerm();
+    java.time.Instant from = java.time.Instant.now();
+    List<Process> busy = new ArrayList<>();
+    int exit;
+    try {
+      for (int i = 0; i < 2; i++) {
+        busy.add(new ProcessBuilder("/bin/sh", "-c", "while :; do :; done").start());
+      }
+      exit = run("pgbench", List.of(pgbench.toString(), "-c", "16", "-j", "2", "-T", Long.toString(length.toSeconds()),
+          "-P", "10", "-h", "127.0.0.1", "-p", Integer.toString(cluster.clientPort()), "-U", "postgres", "postgres"),
+          length.plusMinutes(2));
+    } finally {
+      busy.forEach(Process::destroyForcibly);
+    }
+    java.time.Instant to = java.time.Instant.now();
+    var disruptions = io.rhizome.testsupport.DisruptionLog.read(cluster.dir).between(from, to);
+    assertEquals(List.of(), disruptions, "nothing disturbed the cluster (see the daemon logs)");
+    assertEquals(term, cluster.store.status().getTerm(), "no store election");
+    assertEquals(0, exit, "pgbench ran through without an aborted client (see its output)");
     Verdict v = finish(Expectation.noLoss());
     assertEquals(0, cluster.failovers(), "no false failover under load: " + cluster.ctl("history"));
     assertEquals(1, v.reigns().size());

@@ -61,7 +61,7 @@ class ChaosScenariosTest extends ChaosScenarios {
   }
 
   @Test
-  void noFaultUnderPgbenchNoFailover() throws Exception {
-    noFaultUnderPgbench(Duration.ofSeconds(Long.getLong("chaos.nofault.seconds", 60)));
+  void calmUnderASaturatedCpu() throws Exception {
+    calmUnderSaturatedCpu(Duration.ofSeconds(Long.getLong("chaos.calm.seconds", 150)));
   }
 }
