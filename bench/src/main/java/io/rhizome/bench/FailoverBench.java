@@ -104,10 +104,23 @@ public final class FailoverBench {
     Thread.sleep(1_000); // steady writes before the fault
     long killedAt = System.currentTimeMillis();
     daemons.killKeeperAndPostgres(keeper);
+    // the dead keeper's last info stays until it expires: its key is due failInterval after that write
+    long failInterval = io.rhizome.cluster.EffectiveSpec.of(before.getCluster().getSpec()).failInterval().toMillis();
+    long expiryDue = store.get(keys.keeper(keeper)).map(kv -> {
+      try {
+        return io.rhizome.proto.cluster.KeeperInfo.parseFrom(kv.getValue()).getPublishedAtMillis() + failInterval;
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+    }).orElse(killedAt);
     HistoryEntry h = awaitHistory(store, keys, history);
     long window = writer.awaitWriteAfter(killedAt, h.getTimeMillis());
     daemons.restartKeeper(keeper);
-    return row("failover", killedAt, window, h, writer.lost());
+    Map<String, Object> r = row("failover", killedAt, window, h, writer.lost());
+    // detection = the key's remaining TTL at the kill + the controller learning of its expiry
+    r.put("ttl", Math.max(0, expiryDue - killedAt));
+    r.put("learning", (long) r.get("detection") - Math.max(0, expiryDue - killedAt));
+    return r;
   }
 
   static Map<String, Object> planned(StoreClient store, ClusterKeys keys, Writer writer, String endpoints)
@@ -140,8 +153,8 @@ public final class FailoverBench {
   }
 
   static void print(List<Map<String, Object>> results) {
-    System.out.println("| kind | runs | write-unavailability min / median / max (ms) | detection | fencing | promotion | "
-        + "routing (medians, ms) | lost acknowledged writes |");
+    System.out.println("| kind | runs | write-unavailability min / median / max (ms) | detection (TTL left + controller learning) "
+        + "| fencing | promotion | routing (medians, ms) | lost acknowledged writes |");
     System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (String kind : List.of("failover", "switchover")) {
       List<Map<String, Object>> rs = results.stream().filter(r -> r.get("kind").equals(kind)).toList();
@@ -149,8 +162,10 @@ public final class FailoverBench {
         continue;
       }
       List<Long> w = values(rs, "window");
-      System.out.printf("| %s | %d | %d / %d / %d | %d | %d | %d | %d | %d |%n", kind, rs.size(), w.get(0),
-          median(w), w.get(w.size() - 1), median(values(rs, "detection")), median(values(rs, "fencing")),
+      String detection = median(values(rs, "detection")) + (rs.get(0).containsKey("ttl")
+          ? " (" + median(values(rs, "ttl")) + " + " + median(values(rs, "learning")) + ")" : "");
+      System.out.printf("| %s | %d | %d / %d / %d | %s | %d | %d | %d | %d |%n", kind, rs.size(), w.get(0),
+          median(w), w.get(w.size() - 1), detection, median(values(rs, "fencing")),
           median(values(rs, "promotion")), median(values(rs, "routing")),
           values(rs, "lost").stream().mapToLong(Long::longValue).sum());
     }

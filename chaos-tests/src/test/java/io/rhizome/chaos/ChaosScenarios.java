@@ -34,7 +34,7 @@ abstract class ChaosScenarios {
    * 150 bytes of WAL, so maxStandbyLag (1 MiB by default) bounds the count.
    */
   static final long ASYNC_LOSS_BOUND = 1024 * 1024 / 150;
-  /** Default failInterval and proxyTimeout (2 s each) plus room for a loaded machine. */
+  /** Default failInterval (2 s) and proxyTimeout (3 s) plus room for a loaded machine. */
   static final Duration WRITES_STOP_WITHIN = Duration.ofSeconds(6);
 
   enum Replication {
