@@ -411,9 +411,9 @@ final class Keeper implements AutoCloseable {
   private long lastPublishNanos;
 
   /**
-   * Every sleepInterval, and twice as often while PostgreSQL runs as a primary: a master's keeper
-   * stops PostgreSQL failInterval after its last successful write of this key (when the key may
-   * expire), so the fresher that write when a store blip begins, the longer the blip it rides out.
+   * Every sleepInterval, and twice as often while PostgreSQL runs as a primary: a master's commit
+   * lease and its self-fence count from its last successful write of this key, so the fresher
+   * that write when a store blip begins, the longer the blip it rides out.
    */
   private void publishQuietly() {
     InstanceObserver.Observation o = lastObservation;
@@ -569,8 +569,8 @@ final class Keeper implements AutoCloseable {
 
   /**
    * Stops PostgreSQL (or makes it read-only) once the keeper has been cut off from the store for
-   * {@link EffectiveSpec#selfFenceStopAfter()}: with the commit lease, when its info key may expire
-   * (commits already wait since the lease ran out); without it, a margin before that.
+   * {@link EffectiveSpec#selfFenceStopAfter()}: with the commit lease, half a failInterval after its
+   * info key may expire (its commits wait since the lease ran out); without it, before that.
    */
   private void fenceIfCutOff() {
     try {
@@ -587,8 +587,10 @@ final class Keeper implements AutoCloseable {
         if (state.fenced() || since.compareTo(stopAfter) < 0) {
           return;
         }
-        LOG.warn("store unreachable for {} ms: the master stops before the controller may promote another{}",
-            since.toMillis(), current.commitLease() ? " (its commits have waited since its commit lease ran out)" : "");
+        LOG.warn("store unreachable for {} ms: {}", since.toMillis(), current.commitLease()
+            ? "stopping the master, a failover of it may be under way (it has acknowledged no commit since its "
+                + "commit lease ran out)"
+            : "stopping the master before the controller may promote another");
         executor.execute(new Action.Fence(current.selfFenceMode(), "store unreachable"), null, current);
         state.setLastActionReason("self-fenced: the store was unreachable for " + since.toMillis() + " ms");
       }

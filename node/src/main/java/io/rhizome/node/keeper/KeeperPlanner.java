@@ -29,8 +29,8 @@ final class KeeperPlanner {
 
   /**
    * @param fenceAfter how long a primary may be cut off from the store before it is stopped (or
-   *     made read-only): no later than its info key may expire, before the controller may promote
-   *     another (EffectiveSpec.selfFenceStopAfter)
+   *     made read-only): EffectiveSpec.selfFenceStopAfter, before its info key may expire without
+   *     the commit lease, half a failInterval after with it (its commits wait by then)
    * @param fenceMode how to fence (the last spec the keeper read)
    */
   static Plan plan(StoreRead store, LocalDbState local, Observed obs, WantedFiles wanted,
@@ -194,7 +194,7 @@ final class KeeperPlanner {
     Duration since = rt.storeUnreachableFor();
     if (obs.runningAsPrimary() && !rt.fenced() && since.compareTo(fenceAfter) >= 0) {
       return Plan.of(List.of(new Action.Fence(mode, "store unreachable for " + since.toMillis()
-          + " ms (" + cause + "): the master stops taking writes before the controller may promote another")));
+          + " ms (" + cause + "): stopping the master, a failover of it may be under way")));
     }
     return Plan.idle("store unreachable for " + since.toMillis() + " ms (" + cause
         + "): leaving PostgreSQL as it is");
