@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.rhizome.testsupport.FaultRelay;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,11 @@ class SocketOwnersTest {
   @Test
   void theOwnerOfAConnectionIsFoundInProc() throws Exception {
     long me = ProcessHandle.current().pid();
-    try (FaultRelay relay = FaultRelay.to("target", io.rhizome.testsupport.LoopbackPorts.freePort());
+    // The relay needs a live target: with none it resets the client's connection as soon as its
+    // own connect is refused, and that reset can beat the client's connect() to its return
+    // ("Connection reset by peer" in CI).
+    try (ServerSocket target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+         FaultRelay relay = FaultRelay.to("target", target.getLocalPort());
          Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), relay.port()), 2_000);
       assertEquals("me", SocketOwners.owner(s.getLocalPort(), relay.port(),
