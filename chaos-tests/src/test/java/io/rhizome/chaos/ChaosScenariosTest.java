@@ -62,6 +62,6 @@ class ChaosScenariosTest extends ChaosScenarios {
 
   @Test
   void calmUnderASaturatedCpu() throws Exception {
-    calmUnderSaturatedCpu(Duration.ofSeconds(Long.getLong("chaos.calm.seconds", 150)));
+    calmUnderSaturatedCpu(Duration.ofSeconds(Long.getLong("chaos.calm.seconds", 120)));
   }
 }
