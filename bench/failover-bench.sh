@@ -32,7 +32,7 @@ run() { # LABEL TREE
   echo "### $1"; echo
   RHIZOME_JAVA_OPTS="${RHIZOME_JAVA_OPTS:-$(jvm_options "$2")}" java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "bench/target/classes:$CP" io.rhizome.bench.FailoverBench \
-    "$2/cli/target/rhizome.jar" "$WORK/run-$1" "${ROUNDS}"
+    "$2/cli/target/rhizome.jar" "$WORK/run-${1//[^A-Za-z0-9._-]/_}" "${ROUNDS}"
   echo
 }
 ROUNDS="${1:-5}"

@@ -90,6 +90,16 @@ class SentinelBadInputTest {
   }
 
   @Test
+  void aDataDirWithACommaIsRefused() {
+    Path dir = tmp.resolve("run 1, again").resolve("s1");
+    Outcome o = run(sentinel(dir, "s1", "s1=127.0.0.1:7001"));
+    assertEquals(2, o.exit(), o.err());
+    assertEquals("rhizome sentinel: --data-dir " + dir.toAbsolutePath()
+        + " contains a comma, which the Raft library reads as a list of directories; choose a path without one", o.err());
+    assertFalse(Files.exists(dir.getParent()), "nothing written");
+  }
+
+  @Test
   void missingClusterNameNamesTheFlagAndItsVariable() {
     Outcome o = run("sentinel", "--id", "s1", "--data-dir", tmp.resolve("d").toString(),
         "--peers", "s1=127.0.0.1:7001");

@@ -78,6 +78,12 @@ public final class SentinelCommand implements Callable<Integer> {
     require(id, "--id");
     require(dataDir, "--data-dir");
     require(peers, "--peers");
+    if (dataDir.toAbsolutePath().toString().contains(",")) {
+      // Ratis keeps its storage directories as one comma-separated property: a comma in the path
+      // splits it into two directories, neither of which exists (docs/store.md)
+      throw new UsageException("--data-dir " + dataDir.toAbsolutePath()
+          + " contains a comma, which the Raft library reads as a list of directories; choose a path without one");
+    }
     List<PeerAddress> peerList = parse(() -> PeerAddress.parsePeers(peers, "--peers"));
     PeerAddress listed = peerList.stream().filter(p -> p.id().equals(id)).findFirst()
         .orElseThrow(() -> new UsageException("--id " + id + " is not in --peers (" + peers
