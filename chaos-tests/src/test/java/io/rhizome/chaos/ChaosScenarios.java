@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.rhizome.chaos.ChaosCluster.Node;
 import io.rhizome.chaos.WriteChecker.Expectation;
 import io.rhizome.chaos.WriteChecker.Verdict;
+import io.rhizome.cluster.EffectiveSpec;
+import io.rhizome.proto.cluster.ClusterSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +32,18 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ChaosScenarios {
   static final Duration SOON = Duration.ofSeconds(60);
   /**
-   * Async mode may lose what the standby had not received. A transaction here writes at least
-   * 150 bytes of WAL, so maxStandbyLag (1 MiB by default) bounds the count.
+   * How long before a fault an acknowledged write may still be lost in async mode: the commit
+   * lease's term with the default timings the scenarios run (failInterval - max(sleepInterval,
+   * failInterval/4) = 1.5 s). A promoted async standby lacks what had not reached it when the
+   * fault cut it off; async replication bounds that lag in bytes (maxStandbyLag), not in time,
+   * so the window is a judgement: a term is the longest the cluster lets a master acknowledge
+   * without confirming it is still master, while a standby streaming over loopback trails by
+   * milliseconds. A lost write acknowledged more than a term before the fault was missing from a
+   * standby that had had ample time to receive it. (What the old master acknowledges after the
+   * fault is excused until the new master's first acknowledgement: the lease ends it there.) A
+   * time, not a count: a bound in writes can exceed all a scenario writes, and then checks nothing.
    */
-  static final long ASYNC_LOSS_BOUND = 1024 * 1024 / 150;
+  static final Duration ASYNC_LOSS_WINDOW = EffectiveSpec.of(ClusterSpec.getDefaultInstance()).selfFenceAfter();
   /** Default failInterval (2 s) and proxyTimeout (3 s) plus room for a loaded machine. */
   static final Duration WRITES_STOP_WITHIN = Duration.ofSeconds(6);
 
@@ -58,7 +68,7 @@ abstract class ChaosScenarios {
     }
 
     Expectation expectation() {
-      return this == SYNC ? Expectation.sync() : Expectation.async(ASYNC_LOSS_BOUND);
+      return this == SYNC ? Expectation.sync() : Expectation.async(ASYNC_LOSS_WINDOW);
     }
   }
 
@@ -68,6 +78,8 @@ abstract class ChaosScenarios {
   final List<WriteWorkload> extraWorkloads = new ArrayList<>();
   /** Every write of the scenario, once {@link #finish} stopped the clients. */
   List<WriteRecord> history = List.of();
+  /** When each fault began ({@link System#nanoTime()}, the clock of {@link WriteRecord}). */
+  final List<Long> faults = new ArrayList<>();
 
   @BeforeEach
   void notRoot() {
@@ -104,7 +116,20 @@ abstract class ChaosScenarios {
         .until(() -> writes.ackedSince(from) >= n);
   }
 
-  /** Lets the cluster settle with the writers still running, stops them and judges everything. */
+  /**
+   * Records that a fault begins now: call it right before applying each one. The checker judges
+   * async loss around these times and wants writes to resume after the last.
+   */
+  long faultBegins() {
+    long now = System.nanoTime();
+    faults.add(now);
+    return now;
+  }
+
+  /**
+   * Lets the cluster settle with the writers still running, stops them and judges everything
+   * with the faults recorded.
+   */
   Verdict finish(Expectation expectation) throws InterruptedException {
     try {
       cluster.awaitSteady(ChaosCluster.CONVERGE);
@@ -116,7 +141,7 @@ abstract class ChaosScenarios {
     for (WriteWorkload w : extraWorkloads) {
       history.addAll(w.stop());
     }
-    Verdict v = cluster.check(history, expectation);
+    Verdict v = cluster.check(history, expectation.withFaults(faults));
     assertTrue(v.ok(), v.summary());
     assertTrue(v.acked() > 0, "some writes were acknowledged");
     return v;
@@ -163,6 +188,7 @@ abstract class ChaosScenarios {
     start(2, mode.spec());
     Node old = cluster.master();
     Node next = cluster.standbys().get(0);
+    faultBegins();
     killHost(old);
     cluster.awaitMasterOn(next.id(), SOON);
     writesAfterFailover(mode, () -> old.keeper().start());
@@ -176,6 +202,7 @@ abstract class ChaosScenarios {
     start(2, mode.spec());
     Node master = cluster.master();
     long pid = master.keeper().postmasterPid();
+    faultBegins();
     master.keeper().killPostgres();
     await("PostgreSQL restarted by its keeper").atMost(SOON).pollInterval(Duration.ofMillis(100))
         .until(() -> master.keeper().postmasterPid() != 0 && master.keeper().postmasterPid() != pid);
@@ -202,6 +229,7 @@ abstract class ChaosScenarios {
       extraWorkloads.add(direct);
       direct.start(SOON);
     }
+    faultBegins();
     old.keeper().freeze();
     long pg = old.keeper().freezePostgres();
     cluster.awaitMasterOn(next.id(), SOON);
@@ -227,6 +255,7 @@ abstract class ChaosScenarios {
         1_000_000_000L);
     extraWorkloads.add(direct);
     direct.start(SOON);
+    faultBegins();
     old.keeper().kill();
     cluster.awaitMasterOn(next.id(), SOON);
     writesAfterFailover(mode, () -> old.keeper().start());
@@ -247,6 +276,7 @@ abstract class ChaosScenarios {
         1_000_000_000L);
     extraWorkloads.add(direct);
     direct.start(SOON);
+    faultBegins();
     old.storeLink().blackhole();
     cluster.awaitMasterOn(next.id(), SOON);
     writesAfterFailover(mode, () -> old.storeLink().pass());
@@ -267,7 +297,7 @@ abstract class ChaosScenarios {
     List<SentinelProcess> frozen = new ArrayList<>();
     cluster.sentinels.stream().filter(s -> s.id().equals(leader)).forEach(frozen::add);
     cluster.sentinels.stream().filter(s -> !s.id().equals(leader)).limit(1).forEach(frozen::add);
-    long lostAt = System.nanoTime();
+    long lostAt = faultBegins();
     frozen.forEach(SentinelProcess::freeze);
     // several failIntervals without a quorum: long enough for a wrong failover or a write to show
     hold(WRITES_STOP_WITHIN.plusSeconds(5));
@@ -287,6 +317,7 @@ abstract class ChaosScenarios {
     start(2, mode.spec());
     Node master = cluster.master();
     Node standby = cluster.standbys().get(0);
+    faultBegins();
     killHost(standby);
     if (!mode.synchronous()) {
       awaitAcks(30); // async: the master goes on alone
@@ -304,6 +335,7 @@ abstract class ChaosScenarios {
     start(2, mode.spec());
     Node old = cluster.master();
     Node next = cluster.standbys().get(0);
+    faultBegins();
     String out = cluster.ctl("switchover", "--to", next.id(), "--timeout", "60s");
     assertTrue(out.startsWith("switched over to keeper " + next.id()), out);
     awaitAcks(30);
@@ -323,6 +355,7 @@ abstract class ChaosScenarios {
     Node master = cluster.master();
     Node standby = cluster.standbys().get(0);
     Link replication = cluster.replicationLink(master, standby);
+    faultBegins();
     replication.blackhole();
     // more than maxStandbyLag of WAL
     ChaosCluster.execute(master.pgPort(), "CREATE TABLE IF NOT EXISTS filler (pad text)");
@@ -337,6 +370,7 @@ abstract class ChaosScenarios {
         });
     System.out.println("chaos: before the kill, master " + cluster.dbOf(master).map(d -> d.getStatus().getXlogPos())
         .orElse(0L) + ", standby " + cluster.dbOf(standby).map(d -> d.getStatus().getXlogPos()).orElse(0L));
+    faultBegins();
     killHost(master);
     await("the controller refusing to promote the lagging standby").atMost(SOON).pollInterval(Duration.ofMillis(200))
         .until(() -> !cluster.clusterData().getCluster().getStatus().getNoMasterReason().isEmpty()
@@ -364,6 +398,7 @@ abstract class ChaosScenarios {
   void twoFaultsInARow(Replication mode) throws Exception {
     start(3, mode.spec());
     Node first = cluster.master();
+    faultBegins();
     killHost(first);
     await("a new master").atMost(SOON).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
         .until(() -> cluster.routedMaster().map(n -> n != first).orElse(false));
@@ -372,6 +407,7 @@ abstract class ChaosScenarios {
     awaitAcks(30);
     await(third.id() + " electable under " + second.id()).atMost(SOON).pollInterval(Duration.ofMillis(100))
         .ignoreExceptions().until(() -> cluster.electable(third, mode.synchronous()));
+    faultBegins();
     killHost(second);
     cluster.awaitMasterOn(third.id(), SOON);
     writesAfterFailover(mode, () -> {
@@ -387,7 +423,7 @@ abstract class ChaosScenarios {
   void proxyPartitionedFromStore() throws Exception {
     start(2, Replication.ASYNC.spec());
     Node master = cluster.master();
-    long cutAt = System.nanoTime();
+    long cutAt = faultBegins();
     cluster.proxyStoreLink.blackhole();
     hold(WRITES_STOP_WITHIN.plusSeconds(3));
     long healedAt = System.nanoTime();
@@ -410,6 +446,7 @@ abstract class ChaosScenarios {
     start(2, mode.spec());
     Node old = cluster.master();
     Node next = cluster.standbys().get(0);
+    faultBegins();
     killHost(old);
     deleteTree(old.keeper().pgData());
     old.keeper().start();
@@ -425,11 +462,13 @@ abstract class ChaosScenarios {
     start(2, mode.spec());
     Node old = cluster.master();
     Node next = cluster.standbys().get(0);
+    faultBegins();
     killHost(old);
     await("a failover in progress").atMost(SOON).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
         .until(() -> cluster.clusterData().getCluster().getStatus().hasFailover());
     String leader = cluster.store.status().getLeaderId();
     SentinelProcess s = cluster.sentinels.stream().filter(x -> x.id().equals(leader)).findFirst().orElseThrow();
+    faultBegins();
     s.kill();
     cluster.awaitMasterOn(next.id(), SOON);
     s.start();

@@ -23,15 +23,19 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>CI runs {@value #CI_MINUTES} minutes with a fixed seed. {@code mvn -Pchaos-soak} runs
  * {@code -Dchaos.soak.minutes} (10) with a random seed or {@code -Dchaos.soak.seed}; a failure
- * names the seed to replay. {@code -Dchaos.soak.mode=async} runs it in async mode (loss bounded).
+ * names the seed to replay. {@code -Dchaos.soak.mode=async} runs it in async mode, where a write
+ * may be lost only around a fault that led to a failover ({@link WriteChecker}). Each fault's
+ * start is recorded for the checker, which also wants writes acknowledged after the last one.
  */
 class ChaosSoakTest extends ChaosScenarios {
   static final long CI_MINUTES = 2;
   static final long CI_SEED = 20_260_701L;
 
-  /** One fault: applied, held, healed. */
+  /** One fault: made ready (a wait that harms nothing), applied, held, healed. */
   private interface Fault {
     String describe();
+
+    void ready() throws Exception;
 
     void apply() throws Exception;
 
@@ -61,6 +65,8 @@ class ChaosSoakTest extends ChaosScenarios {
             held.toMillis());
         log.add(line);
         System.out.println("chaos soak: " + line);
+        f.ready();
+        faultBegins();
         f.apply();
         hold(held);
         f.heal();
@@ -124,12 +130,12 @@ class ChaosSoakTest extends ChaosScenarios {
             () -> cluster.sentinelRelays.values().forEach(r -> r.latency(Duration.ZERO)));
       }
       case 11 -> fault("SIGSTOP of the proxy", cluster.proxy::freeze, cluster.proxy::thaw);
-      default -> fault("switchover to " + standby.id(), () -> {
-        await(standby.id() + " ready for a switchover").atMost(SOON).pollInterval(Duration.ofMillis(100))
-            .ignoreExceptions().until(() -> cluster.electable(standby, mode.synchronous()));
-        String out = cluster.ctl("switchover", "--to", standby.id(), "--timeout", "60s");
-        assertTrue(out.startsWith("switched over"), out);
-      }, () -> { });
+      default -> fault("switchover to " + standby.id(), () -> await(standby.id() + " ready for a switchover")
+          .atMost(SOON).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> cluster.electable(standby, mode.synchronous())), () -> {
+            String out = cluster.ctl("switchover", "--to", standby.id(), "--timeout", "60s");
+            assertTrue(out.startsWith("switched over"), out);
+          }, () -> { });
     };
   }
 
@@ -146,10 +152,19 @@ class ChaosSoakTest extends ChaosScenarios {
   }
 
   private static Fault fault(String description, Step apply, Step heal) {
+    return fault(description, () -> { }, apply, heal);
+  }
+
+  private static Fault fault(String description, Step ready, Step apply, Step heal) {
     return new Fault() {
       @Override
       public String describe() {
         return description;
+      }
+
+      @Override
+      public void ready() throws Exception {
+        ready.run();
       }
 
       @Override
