@@ -3,6 +3,7 @@ package io.rhizome.chaos;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.rhizome.chaos.ChaosCluster.Node;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,23 +130,39 @@ abstract class ChaosScenarios {
 
   /**
    * Lets the cluster settle with the writers still running, stops them and judges everything
-   * with the faults recorded.
+   * with the faults recorded. A cluster that does not settle, or writes that do not resume, fail
+   * the scenario: every fault here leaves a majority and a standby.
    */
   Verdict finish(Expectation expectation) throws InterruptedException {
-    try {
-      cluster.awaitSteady(ChaosCluster.CONVERGE);
-      awaitAcks(20);
-    } catch (RuntimeException e) {
-      System.out.println("chaos: not settled under writes: " + e.getMessage());
-    }
+    String unsettled = settleUnderWrites();
     history = new ArrayList<>(writes.stop());
     for (WriteWorkload w : extraWorkloads) {
       history.addAll(w.stop());
     }
     Verdict v = cluster.check(history, expectation.withFaults(faults));
+    if (unsettled != null) {
+      fail(unsettled + "; " + v.summary());
+    }
     assertTrue(v.ok(), v.summary());
     assertTrue(v.acked() > 0, "some writes were acknowledged");
     return v;
+  }
+
+  /** Null once the cluster is steady and writes go through; else what did not happen. */
+  private String settleUnderWrites() {
+    try {
+      cluster.awaitSteady(ChaosCluster.CONVERGE);
+    } catch (ConditionTimeoutException e) {
+      return "the cluster did not settle within " + ChaosCluster.CONVERGE.toSeconds()
+          + " s (a routed master, every keeper healthy and streaming from it)";
+    }
+    try {
+      awaitAcks(20);
+    } catch (ConditionTimeoutException e) {
+      return "writes did not resume: fewer than 20 acknowledged within " + SOON.toSeconds()
+          + " s of the cluster settling";
+    }
+    return null;
   }
 
   /** Something that brings the failed master's keeper back. */
