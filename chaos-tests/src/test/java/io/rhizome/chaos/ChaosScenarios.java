@@ -523,7 +523,10 @@ abstract class ChaosScenarios {
     }
     java.time.Instant to = java.time.Instant.now();
     var disruptions = io.rhizome.testsupport.DisruptionLog.read(cluster.dir).between(from, to);
-    assertEquals(List.of(), disruptions, "nothing disturbed the cluster (see the daemon logs)");
+    var pauses = io.rhizome.testsupport.JvmPauses.longerThan(cluster.dir, Duration.ofMillis(100));
+    System.out.println("chaos: JVM stops of 100 ms or more: " + pauses);
+    assertEquals(List.of(), disruptions, "nothing disturbed the cluster (see the daemon logs); JVM stops of 100 ms"
+        + " or more, longest first: " + pauses.subList(0, Math.min(10, pauses.size())));
     assertEquals(term, cluster.store.status().getTerm(), "no store election");
     assertEquals(0, exit, "pgbench ran through without an aborted client (see its output)");
     Verdict v = finish(Expectation.noLoss());

@@ -44,6 +44,8 @@ final class DaemonProcess {
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     // the options users' daemons run with (bin/jvm.options): the collector decides calm under load
     command.addAll(io.rhizome.testsupport.DaemonJvmOptions.get());
+    // its stops of the world, beside its log: a daemon that went silent may have been stopped
+    command.addAll(io.rhizome.testsupport.JvmPauses.loggingOptions(log));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
     command.addAll(programArgs);
     process = new ProcessBuilder(command)
