@@ -303,13 +303,25 @@ public final class ProxyController implements AutoCloseable {
     return lastReadStart != 0 && now - lastReadStart < ttl.minus(FENCE_MARGIN).toNanos();
   }
 
-  /** True when the info key may expire soon, or reads have failed for as long. */
+  /** True when the info key may expire soon: the controller stops waiting for this proxy then. */
   private boolean storeDeadlinePassed(long now) {
+    return storeDeadlinePassed(now, lastPublishStart, lastReadStart, lastPublishTtl);
+  }
+
+  /**
+   * The fence rule, pure: a proxy that has never read or written routes nothing, and one whose
+   * last successful write of its info key started {@code ttl} minus the margin ago must close
+   * everything, because the key may expire then and a failover go on without it. Stale reads
+   * alone do not fence: the publisher stops writing once reads are that old ({@link #readsFresh}),
+   * so a proxy that cannot read lets its key expire and fences by this same rule before it can.
+   * Counting reads here too dropped every connection of a busy, healthy cluster when two watch
+   * replies in a row came late on a saturated CPU while every write went through (docs/proxy.md).
+   */
+  static boolean storeDeadlinePassed(long now, long lastPublishStart, long lastReadStart, Duration ttl) {
     if (lastPublishStart == 0 || lastReadStart == 0) {
       return true;
     }
-    long limit = lastPublishTtl.minus(FENCE_MARGIN).toNanos();
-    return now - lastPublishStart >= limit || now - lastReadStart >= limit;
+    return now - lastPublishStart >= ttl.minus(FENCE_MARGIN).toNanos();
   }
 
   private void checkStoreDeadline() {
@@ -319,7 +331,7 @@ public final class ProxyController implements AutoCloseable {
             || !storeDeadlinePassed(System.nanoTime())) {
           return;
         }
-        LOG.warn("the store has not answered for {}ms (proxyTimeout {}ms): closing every connection "
+        LOG.warn("no write to the store has succeeded for {}ms (proxyTimeout {}ms): closing every connection "
             + "and refusing new ones until it does", lastPublishTtl.minus(FENCE_MARGIN).toMillis(),
             lastPublishTtl.toMillis());
         resync = true;
