@@ -72,6 +72,8 @@ public final class ProxyController implements AutoCloseable {
   /** The route must be read again from scratch (start, after a fence, after compaction). */
   private volatile boolean resync = true;
   private volatile boolean storeFailing;
+  /** Watcher thread only: the last watch failed (logged once per run of failures). */
+  private boolean watchesFailing;
 
   public ProxyController(String proxyId, ClusterKeys keys, StoreClient store, ProxyEngine engine) {
     this.proxyId = proxyId;
@@ -127,7 +129,11 @@ public final class ProxyController implements AutoCloseable {
           revision = resync();
         } else {
           long start = System.nanoTime();
-          WatchReply w = store.watch(keys.clusterData(), revision, publishInterval());
+          Optional<WatchReply> answered = watchOrReadAfresh(revision);
+          if (answered.isEmpty()) {
+            continue;
+          }
+          WatchReply w = answered.get();
           lastReadStart = start;
           if (w.getCompacted()) {
             resync = true;
@@ -148,11 +154,39 @@ public final class ProxyController implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
+        resync = true;
         LOG.error("unexpected error reading the cluster data (retrying): {}", e.toString(), e);
         if (!pauseQuietly(RETRY_PAUSE)) {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * One watch; empty when it failed, and the next turn reads the cluster data afresh. A watch
+   * that failed may fail again and again while gets and puts go through (a set-up in CI saw every
+   * watch of a proxy time out for two minutes): a proxy that only watched again would keep its
+   * route that long. Reading afresh goes through the request client, so the route follows the
+   * store at every failed watch, and the store is called failing only when that read fails too.
+   */
+  private Optional<WatchReply> watchOrReadAfresh(long revision) throws InterruptedException {
+    try {
+      WatchReply w = store.watch(keys.clusterData(), revision, publishInterval());
+      if (watchesFailing) {
+        watchesFailing = false;
+        LOG.info("watching the cluster data works again");
+      }
+      return Optional.of(w);
+    } catch (StoreException e) {
+      if (!watchesFailing && running) {
+        watchesFailing = true;
+        LOG.warn("watching the cluster data failed: {} (reading it afresh after every failed watch until one works)",
+            e.getMessage());
+      }
+      resync = true;
+      pause(RETRY_PAUSE);
+      return Optional.empty();
     }
   }
 

@@ -266,6 +266,32 @@ class ProxyStoreTest {
     await().atMost(WAIT).ignoreExceptions().until(() -> client().greeting().equals("a"));
   }
 
+  /**
+   * Every watch goes unanswered while gets and puts go through, as in a CI set-up where a proxy
+   * waited two minutes for a master it never saw: it refused every connection (no master yet), so
+   * its watchdog had nothing to close and never made it read afresh. Now it reads afresh after
+   * each failed watch. The proxy's requests and its watches use two clients, so two connections:
+   * the first one it opens (its first read) passes, every later one (the watches') is blackholed.
+   */
+  @Test
+  void aProxyWhoseWatchesGoUnansweredStillSeesTheFirstMasterAndTheNext() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    try (io.rhizome.testsupport.FaultRelay relay = io.rhizome.testsupport.FaultRelay.to("store", store.peer.port())) {
+      relay.resolveSourcesWith(port -> connections.incrementAndGet() == 1 ? "requests" : "watches");
+      relay.blackhole("watches");
+      proxy = Proxy.start(store.proxySettings("p1", false, Duration.ofMillis(500), relay.port()));
+      await().atMost(WAIT).until(() -> store.proxyInfo("p1").isPresent());
+      store.write(masterAt(4, "a"));
+      await().atMost(WAIT).until(() -> store.proxyGeneration("p1") == 4);
+      assertEquals("a", client().greeting());
+      store.write(masterAt(5, "b"));
+      await().atMost(WAIT).until(() -> store.proxyGeneration("p1") == 5);
+      assertEquals("b", client().greeting());
+      assertEquals(Integer.valueOf(1), relay.acceptedBySource().get("requests"), "reads and writes used one connection");
+      assertTrue(relay.acceptedBySource().getOrDefault("watches", 0) >= 1, "the watches had a connection of their own");
+    }
+  }
+
   @Test
   void closingTheProxyWithdrawsItsInfo() throws Exception {
     store.write(masterAt(1, "a"));
