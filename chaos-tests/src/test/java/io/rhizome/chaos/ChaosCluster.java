@@ -430,6 +430,7 @@ final class ChaosCluster implements AutoCloseable {
         .map(n -> n.pgLink().name() + "=" + n.pgLink().acceptedBySource()).toList());
     try {
       DaemonLogs.printTails(dir);
+      DaemonLogs.keep(dir);
     } catch (IOException e) {
       System.out.println("chaos: cannot print the daemon logs: " + e);
     }

@@ -9,6 +9,28 @@ import java.util.List;
 final class DaemonLogs {
   private DaemonLogs() {}
 
+  /**
+   * With {@code -Dchaos.logs.keep=DIR}, copies every daemon log and JVM log of the test to
+   * {@code DIR/<test dir name>} before the test's temporary directory is deleted: a rare failure
+   * often starts long before the last 40 lines.
+   */
+  static void keep(Path dir) throws IOException {
+    String keep = System.getProperty("chaos.logs.keep");
+    if (keep == null || keep.isBlank()) {
+      return;
+    }
+    Path to = Path.of(keep).resolve(dir.getParent().getFileName() + "-" + dir.getFileName());
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".log") || p.toString().endsWith(".jvm-log")
+          || p.toString().endsWith(".out")).toList()) {
+        Path target = to.resolve(dir.relativize(f));
+        Files.createDirectories(target.getParent());
+        Files.copy(f, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    System.out.println("chaos: daemon logs kept in " + to);
+  }
+
   static void printTails(Path dir) throws IOException {
     try (var logs = Files.list(dir)) {
       for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
