@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,22 @@ final class InstanceObserver implements AutoCloseable {
     this.suPassword = suPassword;
   }
 
-  Observation observe(Duration requestTimeout) {
+  /** Start (nanoTime) of the last probe PostgreSQL answered, and its report; 0 and null before one. */
+  private long answeredAt;
+  private PostgresState lastAnswer;
+  private boolean silent;
+
+  /** True when the last observation found PostgreSQL running and silent: the keeper looks again at once. */
+  boolean silent() {
+    return silent;
+  }
+
+  /**
+   * @param failInterval with requestTimeout, how long a running PostgreSQL that does not answer is
+   *     still reported as it last answered ({@link SilenceGrace})
+   */
+  Observation observe(Duration requestTimeout, Duration failInterval) {
+    silent = false;
     Path data = pg.pgdata();
     boolean initialized = pg.isInitialized();
     boolean running = pg.isRunning();
@@ -54,14 +70,38 @@ final class InstanceObserver implements AutoCloseable {
     PostgresState.Builder report = PostgresState.newBuilder()
         .setInitialized(initialized).setRunning(running);
     if (running) {
+      long start = System.nanoTime();
       try {
-        return queried(initialized, standbySignal, conf, hba, autoConf, report, requestTimeout);
+        Observation o = queried(initialized, standbySignal, conf, hba, autoConf, report, requestTimeout);
+        long took = System.nanoTime() - start;
+        if (took > requestTimeout.toNanos() / 2) {
+          // the host is starved or PostgreSQL is busy: worth knowing before it becomes a failover
+          LOG.info("PostgreSQL answered the keeper's probe slowly: {} ms (requestTimeout {} ms)",
+              TimeUnit.NANOSECONDS.toMillis(took), requestTimeout.toMillis());
+        }
+        answeredAt = start;
+        lastAnswer = o.reported();
+        return o;
       } catch (SQLException | RuntimeException e) {
         closeSession();
+        long now = System.nanoTime();
         String failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        boolean silence = SilenceGrace.isSilence(e);
+        long quietMs = answeredAt == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - answeredAt);
         if (!failure.equals(lastFailure)) {
-          LOG.info("PostgreSQL does not answer: {}", failure);
+          LOG.info("PostgreSQL does not answer{}: {}", quietMs < 0 ? "" : " (last answer " + quietMs + " ms ago)",
+              failure);
           lastFailure = failure;
+        }
+        silent = silence;
+        if (SilenceGrace.stillHealthy(now, answeredAt, silence, requestTimeout, failInterval)
+            && lastAnswer != null && lastAnswer.getInitialized() == initialized) {
+          // reported as it last answered; the planner sees what it always saw of a server that
+          // does not answer (nothing known of it) and waits
+          Observed quiet = new Observed(initialized, true, false, standbySignal, standbySignal, 0, 0,
+              Set.of(), conf, hba, autoConf, List.of(), Set.of());
+          return new Observation(quiet, lastAnswer.toBuilder()
+              .setLastError("PostgreSQL has not answered for " + quietMs + " ms: " + failure).build());
         }
         report.setLastError("PostgreSQL does not answer: " + failure);
       }

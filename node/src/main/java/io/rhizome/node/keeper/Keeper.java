@@ -209,13 +209,30 @@ final class Keeper implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("keeper round failed: {}", e.toString());
       }
-      if (!acted) {
+      if (observer.silent()) {
+        // PostgreSQL runs and did not answer (that took requestTimeout, or the connection broke):
+        // ask again at once, not after sleepInterval, so a slow server is seen answering again
+        // within its grace (SilenceGrace)
+        pauseBriefly(SILENT_RETRY_PAUSE);
+      } else if (!acted) {
         waitForChange(revision);
       }
     }
   }
 
   private record RoundResult(long revision, boolean acted) {}
+
+  /** Between probes of a PostgreSQL that runs but did not answer: a broken connection fails at once. */
+  private static final Duration SILENT_RETRY_PAUSE = Duration.ofMillis(50);
+
+  private void pauseBriefly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
 
   private RoundResult round() {
     long started = System.nanoTime();
@@ -232,7 +249,7 @@ final class Keeper implements AutoCloseable {
     }
     EffectiveSpec current = spec;
     String dbBefore = state.local().dbUid();
-    InstanceObserver.Observation o = observer.observe(current.requestTimeout());
+    InstanceObserver.Observation o = observer.observe(current.requestTimeout(), current.failInterval());
     observedDbUid = dbBefore;
     lastObservation = o;
     promotedJustNow = false;
