@@ -2,6 +2,7 @@ package io.rhizome.chaos;
 
 import static io.rhizome.testsupport.LoopbackPorts.freePort;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rhizome.chaos.LeaderKiller.Kill;
@@ -109,6 +110,7 @@ class StoreLinearizabilityUnderLeaderKillTest {
     System.out.printf("checked in %.2fs: %s%n", seconds(System.nanoTime() - checkStart),
         result.explanation());
 
+    assertReplicasAgree(admin);
     assertTrue(result.linearizable(),
         () -> result.explanation() + "\nhistory and sentinel logs in " + dir);
     for (int i = 0; i < kills.size(); i++) {
@@ -120,6 +122,31 @@ class StoreLinearizabilityUnderLeaderKillTest {
       assertTrue(ops.stream().anyMatch(op -> succeededWithin(op, from, to) && !op.mutates()),
           "no read succeeded " + window + " (before the next kill)");
     }
+  }
+
+  /**
+   * Once the writes have stopped and every sentinel has applied the same log, every sentinel's
+   * state is the same: the revision counts every write that took effect, so a write that took
+   * effect on one replica and not on another shows. The history check alone misses that when no
+   * client happens to read across the failover where it matters.
+   */
+  private void assertReplicasAgree(StoreClientConfig admin) {
+    Map<String, io.rhizome.proto.store.StatusReply> views = new java.util.TreeMap<>();
+    try (StoreClient probe = StoreClient.connect(admin)) {
+      await("every sentinel at the same applied index").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+            for (String id : sentinels.keySet()) {
+              views.put(id, probe.status(id));
+            }
+            return views.values().stream().map(v -> v.getAppliedIndex()).distinct().count() == 1;
+          });
+    }
+    String summary = views.entrySet().stream().map(e -> e.getKey() + ": applied " + e.getValue().getAppliedIndex()
+        + ", revision " + e.getValue().getRevision() + ", keys " + e.getValue().getKeyCount())
+        .collect(Collectors.joining("; "));
+    System.out.println("replicas: " + summary);
+    assertEquals(1, views.values().stream().map(v -> v.getRevision() + "/" + v.getKeyCount()).distinct().count(),
+        "the replicas' states diverged: " + summary + "; sentinel logs in " + dir);
   }
 
   @AfterEach

@@ -77,6 +77,12 @@ public final class StoreServer implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 10 * min), java.util.concurrent.TimeUnit.MILLISECONDS));
 
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, appenderRetryPolicy(config.electionTimeoutMin()));
+    // A follower checks each append against its log, not against appends still in flight. With
+    // Ratis 3.3.0's default (compose on) a restarted sentinel under a steady write load was
+    // counted by the leader as holding an entry it did not have: once it then never caught up
+    // (the leader's nextIndex stuck at its wrong matchIndex + 1), once the replicas' states
+    // diverged and acknowledged writes were gone after the next failover (docs/store.md).
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
 
     // every read is linearizable (ReadIndex), on the leader and on followers
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
