@@ -45,7 +45,12 @@ final class WriteWorkload implements AutoCloseable {
 
   /** @param firstId where this workload's ids start: two workloads in one scenario must not share ids */
   WriteWorkload(int port, String password, int clients, Duration pause, long firstId) {
-    this.url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    this("127.0.0.1", port, password, clients, pause, firstId);
+  }
+
+  /** @param host the proxy's (or a server's) address: a host of the network-namespace test bed, say */
+  WriteWorkload(String host, int port, String password, int clients, Duration pause, long firstId) {
+    this.url = "jdbc:postgresql://" + host + ":" + port + "/postgres";
     this.props = new Properties();
     props.setProperty("user", "postgres");
     props.setProperty("password", password);
@@ -155,6 +160,13 @@ final class WriteWorkload implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop.set(true);
+    }
+  }
+
+  /** The records from index {@code from} on, in the order they were made (a writer process streams them). */
+  List<WriteRecord> recordsFrom(int from) {
+    synchronized (records) {
+      return from >= records.size() ? List.of() : List.copyOf(records.subList(from, records.size()));
     }
   }
 
