@@ -145,17 +145,17 @@ final class HostBed implements AutoCloseable {
 
   /** Drops everything in and out of {@code host} but its loopback. */
   void isolate(int host) {
-    NetnsHelper.call("isolate", runId, hostArg(host));
+    onHost("isolate", host);
   }
 
   /** Drops everything {@code host} receives: it still sends, nobody's answer arrives. */
   void cutIn(int host) {
-    NetnsHelper.call("cut-in", runId, hostArg(host));
+    onHost("cut-in", host);
   }
 
   /** Drops everything {@code host} sends. */
   void cutOut(int host) {
-    NetnsHelper.call("cut-out", runId, hostArg(host));
+    onHost("cut-out", host);
   }
 
   /** Drops traffic between {@code host} and {@code peer} only; both still reach every other host. */
@@ -165,21 +165,26 @@ final class HostBed implements AutoCloseable {
 
   /** Lifts every fault rule of {@code host} (also powers a powered-off host back on). */
   void heal(int host) {
-    NetnsHelper.call("heal", runId, hostArg(host));
+    onHost("heal", host);
   }
 
   /** Isolates {@code host}, then SIGKILLs every process in it at once. */
   void powerOff(int host) {
-    NetnsHelper.call("poweroff", runId, hostArg(host));
+    onHost("poweroff", host);
   }
 
   /** SIGSTOPs every process in {@code host}: a hung host, its sockets open. */
   void freeze(int host) {
-    NetnsHelper.call("freeze", runId, hostArg(host));
+    onHost("freeze", host);
   }
 
   void thaw(int host) {
-    NetnsHelper.call("thaw", runId, hostArg(host));
+    onHost("thaw", host);
+  }
+
+  /** One of the helper's verbs that act on a single host of this bed. */
+  private void onHost(String verb, int host) {
+    NetnsHelper.call(verb, runId, hostArg(host));
   }
 
   private int index(int host) {

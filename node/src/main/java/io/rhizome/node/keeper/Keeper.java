@@ -225,6 +225,7 @@ final class Keeper implements AutoCloseable {
   /** Between probes of a PostgreSQL that runs but did not answer: a broken connection fails at once. */
   private static final Duration SILENT_RETRY_PAUSE = Duration.ofMillis(50);
 
+  /** Sleeps; an interrupt stops the keeper. */
   private void pauseBriefly(Duration d) {
     try {
       Thread.sleep(d.toMillis());
@@ -415,12 +416,7 @@ final class Keeper implements AutoCloseable {
     } catch (StoreException e) {
       // fall through to a plain pause
     }
-    try {
-      Thread.sleep(sleep.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping = true;
-    }
+    pauseBriefly(sleep);
   }
 
   // ---- publishing the keeper info ----
