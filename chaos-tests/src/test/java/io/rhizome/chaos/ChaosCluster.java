@@ -12,7 +12,6 @@ import io.rhizome.chaos.WriteChecker.Verdict;
 import io.rhizome.cluster.ClusterKeys;
 import io.rhizome.proto.cluster.ClusterData;
 import io.rhizome.proto.cluster.Db;
-import io.rhizome.proto.cluster.DbRole;
 import io.rhizome.store.PeerAddress;
 import io.rhizome.store.StoreClient;
 import io.rhizome.store.StoreClientConfig;
@@ -222,9 +221,7 @@ final class ChaosCluster implements AutoCloseable {
 
   /** The keeper whose db the proxies are told to route to, if any. */
   Optional<Node> routedMaster() {
-    ClusterData cd = clusterData();
-    Db db = cd.getDbsMap().get(cd.getProxy().getSpec().getMasterDbUid());
-    return db == null ? Optional.empty() : Optional.ofNullable(keepers.get(db.getSpec().getKeeperId()));
+    return ClusterView.routedMasterKeeper(clusterData()).map(keepers::get);
   }
 
   Node master() {
@@ -238,49 +235,22 @@ final class ChaosCluster implements AutoCloseable {
 
   /** The db a keeper holds now, if any. */
   Optional<Db> dbOf(Node n) {
-    return clusterData().getDbsMap().values().stream()
-        .filter(d -> d.getSpec().getKeeperId().equals(n.id())).findFirst();
+    return ClusterView.dbOf(clusterData(), n.id());
   }
 
-  /**
-   * A standby the controller could promote now: streaming from the routed master and, in sync
-   * mode, reported in sync by it.
-   */
+  /** See {@link ClusterView#electable}. */
   boolean electable(Node n, boolean synchronous) {
-    ClusterData cd = clusterData();
-    Db master = cd.getDbsMap().get(cd.getProxy().getSpec().getMasterDbUid());
-    Optional<Db> db = dbOf(n);
-    return master != null && db.isPresent() && db.get().getStatus().getHealthy()
-        && master.getStatus().getStreamingStandbysList().contains(db.get().getUid())
-        && (!synchronous || master.getStatus().getSynchronousStandbysList().contains(db.get().getUid()));
+    return ClusterView.electable(clusterData(), n.id(), synchronous);
   }
 
   /** Failovers and switchovers so far. */
   int failovers() {
-    return clusterData().getHistoryCount();
+    return ClusterView.failovers(clusterData());
   }
 
-  /**
-   * A master routed, and every keeper's db converged, healthy and (standbys) streaming from it:
-   * what a switchover or the next fault wants, and what the checker wants at the end.
-   */
+  /** See {@link ClusterView#steady}. */
   boolean steady() {
-    ClusterData cd = clusterData();
-    Db master = cd.getDbsMap().get(cd.getProxy().getSpec().getMasterDbUid());
-    if (master == null || !master.getStatus().getHealthy()) {
-      return false;
-    }
-    Set<String> keepersWithDb = new HashSet<>();
-    for (Db d : cd.getDbsMap().values()) {
-      keepersWithDb.add(d.getSpec().getKeeperId());
-      boolean ok = d.getStatus().getHealthy() && d.getStatus().getCurrentGeneration() == d.getGeneration()
-          && (d.getSpec().getRole() == DbRole.MASTER
-              || master.getStatus().getStreamingStandbysList().contains(d.getUid()));
-      if (!ok) {
-        return false;
-      }
-    }
-    return keepersWithDb.containsAll(keepers.keySet());
+    return ClusterView.steady(clusterData(), keepers.keySet());
   }
 
   void awaitSteady(Duration limit) {

@@ -40,18 +40,26 @@ final class DaemonProcess {
     if (isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
-    List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    // the options users' daemons run with (bin/jvm.options): the collector decides calm under load
-    command.addAll(io.rhizome.testsupport.DaemonJvmOptions.get());
-    // its stops of the world, beside its log: a daemon that went silent may have been stopped
-    command.addAll(io.rhizome.testsupport.JvmPauses.loggingOptions(log));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
-    command.addAll(programArgs);
-    process = new ProcessBuilder(command)
+    process = new ProcessBuilder(javaCommand(programArgs, log))
         .redirectErrorStream(true)
         .redirectOutput(Redirect.appendTo(log.toFile()))
         .start();
+  }
+
+  /**
+   * The command line that runs {@code rhizome <programArgs>} as bin/rhizome would, with the JVM
+   * options users' daemons run with (bin/jvm.options: the collector decides calm under load) and
+   * the JVM's stops of the world logged beside {@code log} (a daemon that went silent may have
+   * been stopped).
+   */
+  static List<String> javaCommand(List<String> programArgs, Path log) {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(io.rhizome.testsupport.DaemonJvmOptions.get());
+    command.addAll(io.rhizome.testsupport.JvmPauses.loggingOptions(log));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
+    command.addAll(programArgs);
+    return command;
   }
 
   synchronized boolean isAlive() {

@@ -163,6 +163,14 @@ final class HostBed implements AutoCloseable {
     NetnsHelper.call("cut", runId, hostArg(host), hostArg(peer));
   }
 
+  /**
+   * Drops TCP between {@code host} and {@code peer}'s {@code port} only: e.g. a proxy's host cut
+   * off from a host's sentinel while it still reaches that host's PostgreSQL.
+   */
+  void cut(int host, int peer, int port) {
+    NetnsHelper.call("cut", runId, hostArg(host), hostArg(peer), Integer.toString(port));
+  }
+
   /** Lifts every fault rule of {@code host} (also powers a powered-off host back on). */
   void heal(int host) {
     onHost("heal", host);

@@ -113,6 +113,18 @@ class HostBedTest {
   }
 
   @Test
+  void aCutOfOnePortLeavesTheHostsOtherPortsReachable() throws Exception {
+    startServer(1);
+    awaitGreeted(2, 1);
+    bed.cut(2, 1, PORT);
+    assertSilent(2, 1, PORT);
+    assertTrue(probe(2, 1, CLOSED_PORT).startsWith("refused"), "host 2 still reaches host 1's other ports");
+    assertTrue(probe(3, 1, PORT).startsWith("greeted"), "host 3 still reaches host 1's port");
+    bed.heal(2);
+    awaitGreeted(2, 1);
+  }
+
+  @Test
   void powerOffKillsEveryProcessOfTheHostAndLeavesItSilent() throws Exception {
     HostProcess server = startServer(1);
     HostProcess other = start(1, "sleeper", List.of("sleep", "600"));
@@ -153,6 +165,8 @@ class HostBedTest {
     assertRefused(List.of("isolate", "../" + bed.runId(), "1"));
     assertRefused(List.of("isolate", bed.runId(), "1;reboot"));
     assertRefused(List.of("cut", bed.runId(), "1", "1"));
+    assertRefused(List.of("cut", bed.runId(), "1", "2", "70000"));
+    assertRefused(List.of("cut", bed.runId(), "1", "2", "7001;x"));
     assertRefused(List.of("up", bed.runId(), "2")); // already up
     assertRefused(List.of("up", "fresh", "21"));
   }

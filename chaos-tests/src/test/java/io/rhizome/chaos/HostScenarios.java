@@ -1,0 +1,180 @@
+package io.rhizome.chaos;
+
+import static io.rhizome.chaos.NetnsCluster.PROXY_HOST;
+import static io.rhizome.chaos.NetnsCluster.SENTINEL_PORT;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.rhizome.chaos.ChaosScenarios.Replication;
+import io.rhizome.chaos.WriteChecker.Expectation;
+import io.rhizome.chaos.WriteChecker.Verdict;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Chaos scenarios on real hosts (issue #19): a {@link NetnsCluster} of five network-namespace
+ * hosts laid out as the README's several-hosts section says, clients writing through the proxy
+ * from their own host, one silent fault story (nftables drops, power-off, freeze), and the
+ * {@link WriteChecker} at the end. {@link HostScenariosTest} runs a subset in CI,
+ * {@link HostExtendedScenariosTest} the rest under {@code -Pchaos}.
+ */
+abstract class HostScenarios {
+  static final Duration SOON = Duration.ofSeconds(60);
+
+  @TempDir Path tmp;
+  NetnsCluster cluster;
+  HostWriter writes;
+  /** Every write of the scenario, once {@link #finish} stopped the clients. */
+  List<WriteRecord> history = List.of();
+  /** When each fault began ({@link System#nanoTime()}, the clock of {@link WriteRecord}). */
+  final List<Long> faults = new ArrayList<>();
+
+  @BeforeEach
+  void canRun() {
+    assumeFalse("root".equals(System.getProperty("user.name")),
+        "PostgreSQL refuses to run as root; run .ci/run or mvn as an unprivileged user");
+    HostBed.requireCapability();
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    if (writes != null) {
+      writes.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** A cluster of three database hosts, writes flowing through the proxy. */
+  void start(Replication mode) throws Exception {
+    cluster = NetnsCluster.start(tmp, mode.spec());
+    writes = cluster.writer(2, Duration.ofMillis(10), 1, "writer");
+    awaitAcks(30);
+  }
+
+  /** At least {@code n} more acknowledged writes from now on. */
+  void awaitAcks(int n) {
+    long from = System.nanoTime();
+    await(n + " acknowledged writes").atMost(SOON).pollInterval(Duration.ofMillis(100))
+        .until(() -> writes.ackedSince(from) >= n);
+  }
+
+  /** Records that a fault begins now: call it right before applying each one. */
+  long faultBegins() {
+    long now = System.nanoTime();
+    faults.add(now);
+    return now;
+  }
+
+  /**
+   * Lets the cluster settle with the writers running, stops them and judges every write. A
+   * cluster that does not settle, or writes that do not resume, fail the scenario: every fault
+   * here is healed before the end.
+   */
+  Verdict finish(Expectation expectation) throws InterruptedException {
+    String unsettled = settleUnderWrites();
+    history = writes.stop();
+    Verdict v = cluster.check(history, expectation.withFaults(faults));
+    if (unsettled != null) {
+      fail(unsettled + "; " + v.summary());
+    }
+    assertTrue(v.ok(), v.summary());
+    assertTrue(v.acked() > 0, "some writes were acknowledged");
+    return v;
+  }
+
+  private String settleUnderWrites() {
+    try {
+      cluster.awaitSteady(NetnsCluster.CONVERGE);
+    } catch (ConditionTimeoutException e) {
+      return "the cluster did not settle within " + NetnsCluster.CONVERGE.toSeconds()
+          + " s (a routed master, every keeper healthy and streaming from it)";
+    }
+    try {
+      awaitAcks(20);
+    } catch (ConditionTimeoutException e) {
+      return "writes did not resume: fewer than 20 acknowledged within " + SOON.toSeconds()
+          + " s of the cluster settling";
+    }
+    return null;
+  }
+
+  /** Waits until a master other than host {@code old}'s is routed; returns its host. */
+  int awaitMasterMovedFrom(int old) {
+    await("a master on another host than " + old).atMost(SOON).pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions().until(() -> cluster.masterHost().map(h -> h != old).orElse(false));
+    return cluster.master();
+  }
+
+  // ---- the scenarios ----
+
+  /**
+   * The master's host loses its link (every packet in and out dropped): its sentinel, keeper
+   * and PostgreSQL go silent at once. Another host's standby takes over; when the link returns,
+   * the old master rejoins as a standby of it.
+   */
+  void masterHostIsolated(Replication mode) throws Exception {
+    start(mode);
+    int old = cluster.master();
+    faultBegins();
+    cluster.bed.isolate(old);
+    int next = awaitMasterMovedFrom(old);
+    awaitAcks(30);
+    cluster.bed.heal(old);
+    Verdict v = finish(mode.expectation());
+    assertNotEquals(old, next);
+    assertEquals(1, ClusterView.failovers(cluster.clusterData()), "one failover");
+    assertEquals(2, v.reigns().size(), "the old reign and the new: " + v.reigns());
+  }
+
+  /**
+   * The master's host loses power: silent first, then every process in it gone at once. Another
+   * host's standby takes over; powered on (the same disks), the host's sentinel and keeper start
+   * again and the old master rejoins.
+   */
+  void masterHostPoweredOff(Replication mode) throws Exception {
+    start(mode);
+    int old = cluster.master();
+    faultBegins();
+    cluster.bed.powerOff(old);
+    awaitMasterMovedFrom(old);
+    awaitAcks(30);
+    cluster.powerOn(old);
+    Verdict v = finish(mode.expectation());
+    assertEquals(1, ClusterView.failovers(cluster.clusterData()), "one failover");
+    assertEquals(2, v.reigns().size(), "the old reign and the new: " + v.reigns());
+  }
+
+  /**
+   * The proxy's host loses the sentinels (their port only: it still reaches PostgreSQL): the
+   * proxy must stop routing writes within proxyTimeout, since it can no longer learn of a
+   * failover; nobody fails over, and it routes again once healed.
+   */
+  void proxyHostCutFromSentinels() throws Exception {
+    start(Replication.ASYNC);
+    int master = cluster.master();
+    long cutAt = faultBegins();
+    NetnsCluster.databaseHosts().forEach(h -> cluster.bed.cut(PROXY_HOST, h, SENTINEL_PORT));
+    ChaosScenarios.hold(ChaosScenarios.WRITES_STOP_WITHIN.plusSeconds(3));
+    long healedAt = System.nanoTime();
+    cluster.bed.heal(PROXY_HOST);
+    awaitAcks(30);
+    Verdict v = finish(Expectation.noLoss());
+    assertEquals(0, ChaosScenarios.acksBetween(history, cutAt + ChaosScenarios.WRITES_STOP_WITHIN.toNanos(), healedAt),
+        "no write through a proxy cut from the sentinels for longer than proxyTimeout");
+    assertEquals(0, ClusterView.failovers(cluster.clusterData()), "no failover");
+    assertEquals(master, cluster.master(), "the same master");
+    assertEquals(1, v.reigns().size(), v.reigns().toString());
+  }
+}

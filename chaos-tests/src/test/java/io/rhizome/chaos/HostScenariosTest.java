@@ -1,0 +1,30 @@
+package io.rhizome.chaos;
+
+import io.rhizome.chaos.ChaosScenarios.Replication;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The real-host scenarios CI runs (docs/chaos.md): a master host that goes silent and one that
+ * loses power (the failures loopback cannot show), and a proxy host cut from the sentinels.
+ * The others run under {@code mvn -Pchaos} ({@link HostExtendedScenariosTest}).
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class HostScenariosTest extends HostScenarios {
+
+  @Test
+  void masterHostIsolatedSync() throws Exception {
+    masterHostIsolated(Replication.SYNC);
+  }
+
+  @Test
+  void masterHostPoweredOffAsync() throws Exception {
+    masterHostPoweredOff(Replication.ASYNC);
+  }
+
+  @Test
+  void proxyHostCutFromTheSentinelsStopsRouting() throws Exception {
+    proxyHostCutFromSentinels();
+  }
+}
