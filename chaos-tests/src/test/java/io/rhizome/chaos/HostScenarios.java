@@ -112,9 +112,8 @@ abstract class HostScenarios {
 
   /** Waits until a master other than host {@code old}'s is routed; returns its host. */
   int awaitMasterMovedFrom(int old) {
-    await("a master on another host than " + old).atMost(SOON).pollInterval(Duration.ofMillis(500))
-        .ignoreExceptions().until(() -> cluster.masterHost().map(h -> h != old).orElse(false));
-    return cluster.master();
+    return await("a master on another host than " + old).atMost(SOON).pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions().until(() -> cluster.masterHost().orElse(old), h -> h != old);
   }
 
   // ---- the scenarios ----

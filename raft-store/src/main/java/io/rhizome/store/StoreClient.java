@@ -66,6 +66,7 @@ public final class StoreClient implements AutoCloseable {
   private final RaftClient watchClient;
   private final ReadDetour readDetour = new ReadDetour();
   private final ReadDetour watchDetour = new ReadDetour();
+  private final SilentPeers silentPeers;
   private final java.util.concurrent.ExecutorService asyncWrites =
       java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "store-client-async");
@@ -88,6 +89,7 @@ public final class StoreClient implements AutoCloseable {
 
   private StoreClient(StoreClientConfig config) {
     this.config = config;
+    this.silentPeers = new SilentPeers(config.endpoints().stream().map(p -> RaftPeerId.valueOf(p.id())).toList());
     Duration attempt = perAttemptTimeout(config.requestTimeout());
     this.client = build(config, attempt, config.requestTimeout());
     // a watch waits up to MAX_WATCH_TIMEOUT on the server: its client must wait longer
@@ -171,8 +173,11 @@ public final class StoreClient implements AutoCloseable {
       QueryRequest q = QueryRequest.newBuilder().setWatch(WatchRequest.newBuilder()
           .setPrefix(prefix).setAfterRevision(afterRevision)
           .setTimeoutMillis(TimeUnit.NANOSECONDS.toMillis(waitLeft))).build();
-      RaftPeerId asked = elsewhere != null ? elsewhere : watchClient.getLeaderId();
-      CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q), elsewhere);
+      RaftPeerId guess = watchClient.getLeaderId();
+      // past a peer that left a watch unanswered: Ratis's guess would never move off it
+      RaftPeerId target = elsewhere != null ? elsewhere : silentPeers.instead(guess, System.nanoTime());
+      RaftPeerId asked = target != null ? target : guess;
+      CompletableFuture<RaftClientReply> f = watchClient.async().sendReadOnlyUnordered(Messages.of(q), target);
       // The server answers by waitLeft; no answer well after that means the request was lost on
       // the way (seen when it reached a follower while the old leader was stopping): send it
       // again. A watch is a read, so a second copy is harmless.
@@ -182,10 +187,14 @@ public final class StoreClient implements AutoCloseable {
         if (elsewhere != null) {
           watchDetour.served(elsewhere, System.nanoTime());
         }
+        silentPeers.answered(asked);
         return reply;
       } catch (NoQuorumException e) {
         if (elsewhere != null) {
           watchDetour.failed(elsewhere);
+        }
+        if (e.getCause() instanceof TimeoutException) {
+          silentPeers.unanswered(asked, System.nanoTime());
         }
         if (deadline - System.nanoTime() < READ_RETRY_SLEEP.toNanos()) {
           throw e;
