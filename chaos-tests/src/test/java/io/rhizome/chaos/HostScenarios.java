@@ -59,8 +59,20 @@ abstract class HostScenarios {
   /** A cluster of three database hosts, writes flowing through the proxy. */
   void start(Replication mode) throws Exception {
     cluster = NetnsCluster.start(tmp, mode.spec());
+    awaitLeaderOffTheMastersHost();
     writes = cluster.writer(2, Duration.ofMillis(10), 1, "writer");
     awaitAcks(30);
+  }
+
+  /**
+   * The store's leader hands its leadership on when it sits on the master's host (docs/store.md):
+   * otherwise losing that host would cost an election and a full TTL before the failover.
+   */
+  void awaitLeaderOffTheMastersHost() {
+    int master = cluster.master();
+    await("the store's leader on another host than the master's (" + master + ")").atMost(SOON)
+        .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+        .until(cluster::storeLeaderHost, h -> h.isPresent() && h.get() != master);
   }
 
   /** At least {@code n} more acknowledged writes from now on. */
@@ -156,6 +168,32 @@ abstract class HostScenarios {
   }
 
   /**
+   * Two silent failures in a row: the master's host loses its link, and once the old master has
+   * rejoined, the new master's host loses power; each time another host takes over, and the
+   * failed host rejoins when it comes back.
+   */
+  void masterHostIsolatedThenNextMasterHostPoweredOff(Replication mode) throws Exception {
+    start(mode);
+    int first = cluster.master();
+    faultBegins();
+    cluster.bed.isolate(first);
+    int second = awaitMasterMovedFrom(first);
+    awaitAcks(30);
+    cluster.bed.heal(first);
+    cluster.awaitSteady(NetnsCluster.CONVERGE);
+    awaitLeaderOffTheMastersHost();
+    awaitAcks(30);
+    faultBegins();
+    cluster.bed.powerOff(second);
+    awaitMasterMovedFrom(second);
+    awaitAcks(30);
+    cluster.powerOn(second);
+    Verdict v = finish(mode.expectation());
+    assertEquals(2, ClusterView.failovers(cluster.clusterData()), "two failovers");
+    assertEquals(3, v.reigns().size(), "three reigns: " + v.reigns());
+  }
+
+  /**
    * The proxy's host loses the sentinels (their port only: it still reaches PostgreSQL): the
    * proxy must stop routing writes within proxyTimeout, since it can no longer learn of a
    * failover; nobody fails over, and it routes again once healed.
@@ -175,5 +213,106 @@ abstract class HostScenarios {
     assertEquals(0, ClusterView.failovers(cluster.clusterData()), "no failover");
     assertEquals(master, cluster.master(), "the same master");
     assertEquals(1, v.reigns().size(), v.reigns().toString());
+  }
+
+  /**
+   * The master's host loses the other database hosts (their sentinels, a majority, and its
+   * standbys) but still reaches the proxy's host and the clients': the proxy could go on routing
+   * to it. Its keeper, seeing only a minority, stops it; the commit lease holds its commits
+   * first; the others fail over and the proxy follows them.
+   */
+  void masterCutFromSentinelMajority(Replication mode) throws Exception {
+    start(mode);
+    int old = cluster.master();
+    faultBegins();
+    NetnsCluster.otherDatabaseHosts(old).forEach(h -> cluster.bed.cut(old, h));
+    awaitMasterMovedFrom(old);
+    awaitAcks(30);
+    cluster.bed.heal(old);
+    Verdict v = finish(mode.expectation());
+    assertEquals(1, ClusterView.failovers(cluster.clusterData()), "one failover");
+    assertEquals(2, v.reigns().size(), "the old reign and the new: " + v.reigns());
+  }
+
+  /**
+   * The opposite: the master's host loses the proxy's host only; the sentinels and the standbys
+   * still reach it. Nothing is wrong with the master, so nobody fails over: writes through that
+   * proxy stop until the link returns, then go on with the same master.
+   */
+  void masterCutFromProxyOnly() throws Exception {
+    start(Replication.SYNC);
+    int master = cluster.master();
+    faultBegins();
+    cluster.bed.cut(master, PROXY_HOST);
+    ChaosScenarios.hold(ChaosScenarios.WRITES_STOP_WITHIN);
+    cluster.bed.heal(master);
+    awaitAcks(30);
+    Verdict v = finish(Expectation.sync());
+    assertEquals(0, ClusterView.failovers(cluster.clusterData()), "no failover");
+    assertEquals(master, cluster.master(), "the same master");
+    assertEquals(1, v.reigns().size(), v.reigns().toString());
+  }
+
+  /**
+   * A synchronous standby's host loses its link: nobody fails over, and the controller moves the
+   * synchronous set to the other standby, so writes go on while the host is still away.
+   */
+  void synchronousStandbyHostIsolated() throws Exception {
+    start(Replication.SYNC);
+    int master = cluster.master();
+    int standby = await("a synchronous standby").atMost(SOON).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+        .until(cluster::synchronousStandbyHosts, hosts -> !hosts.isEmpty()).get(0);
+    faultBegins();
+    cluster.bed.isolate(standby);
+    awaitAcks(30); // with the host still cut off
+    await("another synchronous standby").atMost(SOON).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+        .until(cluster::synchronousStandbyHosts, hosts -> !hosts.isEmpty() && !hosts.contains(standby));
+    cluster.bed.heal(standby);
+    Verdict v = finish(Expectation.sync());
+    assertEquals(0, ClusterView.failovers(cluster.clusterData()), "no failover");
+    assertEquals(master, cluster.master(), "the same master");
+    assertEquals(1, v.reigns().size(), v.reigns().toString());
+  }
+
+  /**
+   * The master's host hangs (every process in it SIGSTOPped: its sentinel, keeper and
+   * PostgreSQL, sockets open) longer than failInterval, then wakes: another host's standby has
+   * taken over, and the woken master takes no write before it rejoins as a standby.
+   */
+  void masterHostFrozen(Replication mode) throws Exception {
+    start(mode);
+    int old = cluster.master();
+    faultBegins();
+    cluster.bed.freeze(old);
+    awaitMasterMovedFrom(old);
+    awaitAcks(30);
+    cluster.bed.thaw(old);
+    Verdict v = finish(mode.expectation());
+    assertEquals(1, ClusterView.failovers(cluster.clusterData()), "one failover");
+    assertEquals(2, v.reigns().size(), "the old reign and the new: " + v.reigns());
+  }
+
+  /**
+   * The host of the store's leader sentinel loses power. A new leader is elected among the
+   * other two; if the master was on that host too, it fails over, otherwise nothing else moves.
+   * Powered on, the host's sentinel rejoins (its Raft log intact) and its keeper too.
+   */
+  void leaderSentinelHostPoweredOff(Replication mode) throws Exception {
+    start(mode);
+    int master = cluster.master();
+    int leader = await("the store's leader").atMost(SOON).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+        .until(cluster::storeLeaderHost, h -> h.isPresent()).orElseThrow();
+    faultBegins();
+    cluster.bed.powerOff(leader);
+    if (leader == master) {
+      awaitMasterMovedFrom(master);
+    }
+    awaitAcks(30);
+    cluster.powerOn(leader);
+    Verdict v = finish(mode.expectation());
+    int expected = leader == master ? 1 : 0;
+    assertEquals(expected, ClusterView.failovers(cluster.clusterData()),
+        "failovers with the leader on host " + leader + " and the master on host " + master);
+    assertEquals(expected + 1, v.reigns().size(), v.reigns().toString());
   }
 }

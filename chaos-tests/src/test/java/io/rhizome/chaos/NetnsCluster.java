@@ -203,6 +203,21 @@ final class NetnsCluster implements AutoCloseable {
     return masterHost().orElseThrow(() -> new IllegalStateException("no routed master"));
   }
 
+  /** The host of the store's leader sentinel, as rhizomectl status reports it; empty when it cannot tell. */
+  Optional<Integer> storeLeaderHost() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"s(\\d+)\"[^}]*\"leader\"\\s*:\\s*true")
+        .matcher(ctl("status", "--format", "json"));
+    return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+  }
+
+  /** The keeper hosts in the master's synchronous set now. */
+  List<Integer> synchronousStandbyHosts() {
+    ClusterData cd = clusterData();
+    return ClusterView.routedMasterDb(cd).map(m -> m.getStatus().getSynchronousStandbysList().stream()
+        .map(uid -> cd.getDbsMap().get(uid)).filter(java.util.Objects::nonNull)
+        .map(db -> hostOfKeeper(db.getSpec().getKeeperId())).toList()).orElse(List.of());
+  }
+
   /** The database hosts other than {@code host}. */
   static List<Integer> otherDatabaseHosts(int host) {
     return databaseHosts().filter(h -> h != host).boxed().toList();

@@ -203,21 +203,47 @@ public final class StoreServer implements AutoCloseable {
         if (peer.getId().equals(server.getId())) {
           continue;
         }
-        var request = new org.apache.ratis.protocol.TransferLeadershipRequest(
-            org.apache.ratis.protocol.ClientId.randomId(), server.getId(), StoreGroup.ID, 0,
-            peer.getId(), HANDOVER_TIMEOUT.toMillis());
-        try {
-          if (server.transferLeadership(request).isSuccess()) {
-            LOG.info("handed leadership to {} before stopping", peer.getId());
-            return;
-          }
-        } catch (IOException e) {
-          LOG.debug("leadership transfer to {} failed: {}", peer.getId(), e.toString());
+        if (transferLeadership(peer.getId().toString())) {
+          LOG.info("handed leadership to {} before stopping", peer.getId());
+          return;
         }
       }
       LOG.warn("could not hand leadership over before stopping; the others will elect a leader");
     } catch (IOException e) {
       LOG.warn("could not hand leadership over before stopping: {}", e.toString());
+    }
+  }
+
+  /**
+   * Asks Ratis to hand this leader's leadership to {@code peerId} (which it brings up to date
+   * first); true once that peer leads. Waits at most 2 s.
+   */
+  public boolean transferLeadership(String peerId) {
+    var request = new org.apache.ratis.protocol.TransferLeadershipRequest(
+        org.apache.ratis.protocol.ClientId.randomId(), server.getId(), StoreGroup.ID, 0,
+        org.apache.ratis.protocol.RaftPeerId.valueOf(peerId), HANDOVER_TIMEOUT.toMillis());
+    try {
+      var reply = server.transferLeadership(request);
+      if (!reply.isSuccess()) {
+        LOG.info("leadership transfer to {} refused: {}", peerId, reply.getException());
+      }
+      return reply.isSuccess();
+    } catch (IOException e) {
+      LOG.debug("leadership transfer to {} failed: {}", peerId, e.toString());
+      return false;
+    }
+  }
+
+  /** The voting members as this peer's configuration has them (id and the address the others use). */
+  public java.util.List<PeerAddress> votingPeers() {
+    try {
+      java.util.List<PeerAddress> out = new java.util.ArrayList<>();
+      for (org.apache.ratis.protocol.RaftPeer p : server.getDivision(StoreGroup.ID).getRaftConf().getCurrentPeers()) {
+        out.add(PeerAddress.parsePeer(p.getId() + "=" + p.getAddress(), "store member"));
+      }
+      return out;
+    } catch (IOException e) {
+      return java.util.List.of();
     }
   }
 

@@ -68,10 +68,20 @@ public final class ControllerLoop implements AutoCloseable {
   }
 
   private final java.util.function.Function<ClusterSpec, ClusterData> freshCluster;
+  private volatile java.util.function.Consumer<ClusterData> afterRound = cd -> { };
 
   /** Read by the sentinel's /metrics. */
   public ControllerStats stats() {
     return stats;
+  }
+
+  /**
+   * Called with the cluster data after every round this controller led (on its thread: it must
+   * return at once), e.g. to keep the store's leadership off the master's host.
+   */
+  public ControllerLoop afterEachRound(java.util.function.Consumer<ClusterData> listener) {
+    this.afterRound = listener;
+    return this;
   }
 
   public ControllerLoop start() {
@@ -164,6 +174,7 @@ public final class ControllerLoop implements AutoCloseable {
     }
     memory = d.memory();
     stats.recordRound(cd, d.next());
+    afterRound.accept(d.next());
     if (!d.reasons().isEmpty() && !d.reasons().equals(lastReasons)) {
       d.reasons().forEach(reason -> LOG.info("controller: {}", reason));
       lastReasons = d.reasons();

@@ -25,6 +25,7 @@ final class Sentinel implements AutoCloseable {
   private final StoreServer store;
   private final io.rhizome.store.StoreClient controllerClient;
   private final io.rhizome.node.controller.ControllerLoop controller;
+  private final LeaderMover leaderMover;
 
   /** Null when --http-port is not given. */
   private final HttpEndpoint http;
@@ -37,8 +38,10 @@ final class Sentinel implements AutoCloseable {
     // the controller talks to the store like any client: its writes go through Raft too
     this.controllerClient = io.rhizome.store.StoreClient.connect(
         io.rhizome.store.StoreClientConfig.of(settings.peers()).withTls(settings.tls()));
+    this.leaderMover = new LeaderMover(store);
     this.controller = new io.rhizome.node.controller.ControllerLoop(controllerClient, settings.clusterName(),
-        store::isLeaderReady, settings.initialClusterSpec(), settings.freshCluster()).start();
+        store::isLeaderReady, settings.initialClusterSpec(), settings.freshCluster())
+        .afterEachRound(leaderMover).start();
     if (http != null) {
       PrometheusRegistry registry = new PrometheusRegistry();
       SentinelMetrics.register(registry, store, controller.stats());
@@ -121,6 +124,7 @@ final class Sentinel implements AutoCloseable {
         http.close();
       }
       controller.close();
+      leaderMover.close();
       controllerClient.close();
       store.close();
     } finally {
