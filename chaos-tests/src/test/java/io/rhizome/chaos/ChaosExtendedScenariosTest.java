@@ -21,6 +21,16 @@ class ChaosExtendedScenariosTest extends ChaosScenarios {
   }
 
   @Test
+  void masterKeeperAndPostgresKilledAsync() throws Exception {
+    masterKeeperAndPostgresKilled(Replication.ASYNC);
+  }
+
+  @Test
+  void proxyPartitionedFromStoreStopsRoutingAndRecovers() throws Exception {
+    proxyPartitionedFromStore();
+  }
+
+  @Test
   void frozenMasterThawedDoesNotServeWritesAsync() throws Exception {
     frozenMasterThawedDoesNotServeWrites(Replication.ASYNC, false);
   }

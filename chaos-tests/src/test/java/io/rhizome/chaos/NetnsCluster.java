@@ -182,8 +182,28 @@ final class NetnsCluster implements AutoCloseable {
     return bed.run(CLIENT_HOST, command, CTL_TIMEOUT);
   }
 
+  /**
+   * A read through rhizomectl, tried up to three times: with the first endpoint's host silent a
+   * fresh rhizomectl spends 1.5 s of its 3 s on it, and on the loaded bed that sometimes leaves
+   * too little for the next (docs/chaos.md, "What they found").
+   */
+  private String ctlRead(String... args) {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        return ctl(args);
+      } catch (IllegalStateException e) {
+        if (!e.getMessage().contains("no quorum reachable")) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
   ClusterData clusterData() {
-    String json = ctl("clusterdata", "read");
+    String json = ctlRead("clusterdata", "read");
     ClusterData.Builder b = ClusterData.newBuilder();
     try {
       JsonFormat.parser().merge(json, b);
@@ -206,7 +226,7 @@ final class NetnsCluster implements AutoCloseable {
   /** The host of the store's leader sentinel, as rhizomectl status reports it; empty when it cannot tell. */
   Optional<Integer> storeLeaderHost() {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"s(\\d+)\"[^}]*\"leader\"\\s*:\\s*true")
-        .matcher(ctl("status", "--format", "json"));
+        .matcher(ctlRead("status", "--format", "json"));
     return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
   }
 

@@ -99,6 +99,9 @@ class SilentFailureBench {
       w.start(SOON);
       List<Long> faults = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
+        long before = System.nanoTime();
+        await("writes before the fault").atMost(SOON).pollInterval(Duration.ofMillis(100))
+            .until(() -> w.ackedSince(before) >= 30);
         ChaosCluster.Node old = c.master();
         long at = System.nanoTime();
         faults.add(at);
