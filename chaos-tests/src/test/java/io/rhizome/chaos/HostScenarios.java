@@ -86,6 +86,8 @@ abstract class HostScenarios {
   long faultBegins() {
     long now = System.nanoTime();
     faults.add(now);
+    // the daemons' logs carry wall-clock times: this line places the fault among them
+    System.out.println("hosts: fault " + faults.size() + " begins at " + java.time.Instant.now());
     return now;
   }
 

@@ -385,10 +385,10 @@ final class NetnsCluster implements AutoCloseable {
         System.out.println("hosts: cannot heal host " + h + ": " + e.getMessage());
       }
     }
-    List<HostDaemon> all = new ArrayList<>();
+    // the sentinels first: stopped keepers would otherwise be failed over one by one on the way out
+    List<HostDaemon> all = new ArrayList<>(sentinels.values());
     all.add(proxy);
     all.addAll(keepers.values());
-    all.addAll(sentinels.values());
     for (HostDaemon d : all) {
       try {
         d.close();
