@@ -26,11 +26,6 @@ class ChaosExtendedScenariosTest extends ChaosScenarios {
   }
 
   @Test
-  void proxyPartitionedFromStoreStopsRoutingAndRecovers() throws Exception {
-    proxyPartitionedFromStore();
-  }
-
-  @Test
   void frozenMasterThawedDoesNotServeWritesAsync() throws Exception {
     frozenMasterThawedDoesNotServeWrites(Replication.ASYNC, false);
   }

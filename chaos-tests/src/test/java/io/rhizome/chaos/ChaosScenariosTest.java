@@ -8,9 +8,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The chaos scenarios CI runs (about a minute each on two cores): the ones that guard the
  * failover protocol's safety. The others, and the other replication mode of these, are in
- * {@link ChaosExtendedScenariosTest} ({@code mvn -Pchaos}). A proxy cut from the store and a
- * failover in async mode run in CI on real hosts instead ({@link HostScenariosTest}, silent
- * faults), where they are harder.
+ * {@link ChaosExtendedScenariosTest} ({@code mvn -Pchaos}). Failovers of a host that goes silent
+ * run in CI on real hosts ({@link HostScenariosTest}).
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ChaosScenariosTest extends ChaosScenarios {
@@ -50,6 +49,11 @@ class ChaosScenariosTest extends ChaosScenarios {
   @Test
   void switchoverUnderLoadLosesNothingAsync() throws Exception {
     switchoverUnderLoad(Replication.ASYNC);
+  }
+
+  @Test
+  void proxyPartitionedFromStoreStopsRoutingAndRecovers() throws Exception {
+    proxyPartitionedFromStore();
   }
 
   @Test

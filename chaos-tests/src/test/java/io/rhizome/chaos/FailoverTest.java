@@ -32,8 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole story with real processes: 3 sentinels (the store and the controller), 2 keepers with
  * real PostgreSQL. Init; the master's keeper and PostgreSQL are killed -9; the standby is promoted
- * with every acknowledged row; the old master's keeper returns and rejoins as a standby.
+ * with every acknowledged row; the old master's keeper returns and rejoins as a standby. Under
+ * {@code -Pchaos} only: {@code ChaosScenariosTest#masterKeeperAndPostgresKilledSync} tells the same
+ * story in CI with the checker.
  */
+@org.junit.jupiter.api.Tag("chaos-extended")
 class FailoverTest {
   static final String CLUSTER = "fo";
   static final String SU_PASSWORD = "su-secret";

@@ -32,6 +32,11 @@ class HostExtendedScenariosTest extends HostScenarios {
   }
 
   @Test
+  void proxyHostCutFromTheSentinelsStopsRouting() throws Exception {
+    proxyHostCutFromSentinels();
+  }
+
+  @Test
   void masterCutFromTheProxyOnlyDoesNotFailOver() throws Exception {
     masterCutFromProxyOnly();
   }

@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The real-host scenarios CI runs (docs/chaos.md): a master host that goes silent and then the
- * next one losing power (the failures loopback cannot show), and a proxy host cut from the
- * sentinels. The others run under {@code mvn -Pchaos} ({@link HostExtendedScenariosTest}).
+ * The real-host scenario CI runs (docs/chaos.md): a master host that goes silent and then the
+ * next one losing power (the failures loopback cannot show). The others run under
+ * {@code mvn -Pchaos} ({@link HostExtendedScenariosTest}).
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class HostScenariosTest extends HostScenarios {
@@ -16,10 +16,5 @@ class HostScenariosTest extends HostScenarios {
   @Test
   void masterHostIsolatedThenTheNextMastersHostPoweredOffSync() throws Exception {
     masterHostIsolatedThenNextMasterHostPoweredOff(Replication.SYNC);
-  }
-
-  @Test
-  void proxyHostCutFromTheSentinelsStopsRouting() throws Exception {
-    proxyHostCutFromSentinels();
   }
 }
