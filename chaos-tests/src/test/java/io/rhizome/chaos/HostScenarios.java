@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Chaos scenarios on real hosts (issue #19): a {@link NetnsCluster} of five network-namespace
  * hosts laid out as the README's several-hosts section says, clients writing through the proxy
- * from their own host, one silent fault story (nftables drops, power-off, freeze), and the
- * {@link WriteChecker} at the end. {@link HostScenariosTest} runs a subset in CI,
+ * from their own host and one writing directly to the first master's PostgreSQL from that
+ * master's own host, one silent fault story (nftables drops, power-off, freeze), and the
+ * {@link WriteChecker} at the end over both clients' writes. {@link HostScenariosTest} runs a subset in CI,
  * {@link HostExtendedScenariosTest} the rest under {@code -Pchaos}.
  */
 abstract class HostScenarios {
@@ -34,6 +35,8 @@ abstract class HostScenarios {
   @TempDir Path tmp;
   NetnsCluster cluster;
   HostWriter writes;
+  /** A client on the master's own host writing to its PostgreSQL directly (ids from 1,000,000,000). */
+  HostWriter direct;
   /** Every write of the scenario, once {@link #finish} stopped the clients. */
   List<WriteRecord> history = List.of();
   /** When each fault began ({@link System#nanoTime()}, the clock of {@link WriteRecord}). */
@@ -51,6 +54,9 @@ abstract class HostScenarios {
     if (writes != null) {
       writes.close();
     }
+    if (direct != null) {
+      direct.close();
+    }
     if (cluster != null) {
       cluster.close();
     }
@@ -62,6 +68,9 @@ abstract class HostScenarios {
     awaitLeaderOffTheMastersHost();
     writes = cluster.writer(2, Duration.ofMillis(10), 1, "writer");
     awaitAcks(30);
+    direct = cluster.directWriter(cluster.master(), 1_000_000_000L);
+    await("writes by the client on the master's host").atMost(SOON).pollInterval(Duration.ofMillis(100))
+        .until(() -> direct.ackedSince(Long.MIN_VALUE) >= 10);
   }
 
   /**
@@ -98,7 +107,8 @@ abstract class HostScenarios {
    */
   Verdict finish(Expectation expectation) throws InterruptedException {
     String unsettled = settleUnderWrites();
-    history = writes.stop();
+    history = new ArrayList<>(writes.stop());
+    history.addAll(direct.stop());
     Verdict v = cluster.check(history, expectation.withFaults(faults));
     if (unsettled != null) {
       fail(unsettled + "; " + v.summary());

@@ -152,6 +152,17 @@ final class NetnsCluster implements AutoCloseable {
         dir, name);
   }
 
+  /**
+   * A client in {@code host} writing straight to that host's PostgreSQL (not through the proxy):
+   * an application that bypasses the proxy, on the master's own host, where no network fault
+   * separates it from the server. Only the commit lease can stop that server from taking its
+   * writes once it is deposed.
+   */
+  HostWriter directWriter(int host, long firstId) throws IOException {
+    return HostWriter.start(bed, host, bed.address(host), pgPort(host), SU_PASSWORD, 1, Duration.ofMillis(10),
+        firstId, dir, "direct-h" + host);
+  }
+
   // ---- rhizomectl, from the operator's host ----
 
   private boolean init(Path spec) {
